@@ -1,0 +1,357 @@
+"""Experiment configuration: one frozen dataclass per pipeline stage, read from TOML.
+
+A config file has one table per stage::
+
+    [data]
+    dataset = "ravdess"
+    split = "speaker"
+
+    [audio]
+    kind = "mel"
+
+    [network]
+    n_features = 40
+
+Unknown tables or keys and values of the wrong type are rejected with a
+:class:`~stdp_emo.errors.ConfigError` naming the file and the key.  Units are
+part of the field names (``tau_pre_ms``, ``max_rate_hz``); defaults come from
+:mod:`stdp_emo.network.parameters`.  :func:`stdp_emo.network.namespace.build_namespace`
+is the one place where these plain numbers become Brian2 quantities.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+import typing
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import ConfigError
+from .network import parameters as P
+
+
+def _v(p: P.Param):
+    return p.value
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which data, and how it is split.
+
+    Attributes
+    ----------
+    dataset : {"synthetic", "ravdess", "enterface"}
+    root : str
+        Dataset folder ("" = the dataset's default location).
+    split : {"random", "speaker"}
+        ``random``: stratified random split (the paper's protocol);
+        ``speaker``: whole actors held out (speaker-independent).
+    test_fraction : float
+        Fraction of samples (random) or of actors (speaker) in the test set.
+    seed : int
+        Seed of the split.
+    include_song : bool
+        RAVDESS: also use the song clips (vocal channel 02).
+    max_per_class : int
+        Use at most this many clips per emotion (0 = all); for quick runs.
+    """
+
+    dataset: Literal["synthetic", "ravdess", "enterface"] = "synthetic"
+    root: str = ""
+    split: Literal["random", "speaker"] = "random"
+    test_fraction: float = 0.2
+    seed: int = 0
+    include_song: bool = False
+    max_per_class: int = 0
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    """Audio features (librosa).
+
+    Attributes
+    ----------
+    kind : {"mfcc", "mel"}
+        40 MFCCs or a 128-band log-Mel spectrogram (MBY19).
+    sample_rate_hz : int
+        Audio is resampled to this rate on load.
+    n_fft : int
+        FFT size in samples.
+    win_length_samples, hop_length_samples : int
+        Analysis window and hop (25 ms / 10 ms at 16 kHz).
+    n_mfcc : int
+        Number of MFCCs (kind = "mfcc").
+    n_mels : int
+        Mel bands (128 for kind = "mel"; the MFCCs are computed from this Mel spectrogram too).
+    fmax_hz : float
+        Highest Mel band edge (MBY19: 8 kHz).
+    n_frames : int
+        Frames after padding or cropping (MBY19: 388).
+    trim_db : float
+        Leading/trailing silence quieter than this (dB below the peak) is trimmed
+        before analysis; 0 disables trimming.
+    scale_low_percentile, scale_high_percentile : float
+        Scaling to [0, 1]: per coefficient (row), values at these percentiles of
+        the *training split* map to 0 and 1; values outside are clipped.
+        Padded frames are 0 (no input spikes).
+    """
+
+    kind: Literal["mfcc", "mel"] = "mfcc"
+    sample_rate_hz: int = 16000
+    n_fft: int = 512
+    win_length_samples: int = 400
+    hop_length_samples: int = 160
+    n_mfcc: int = 40
+    n_mels: int = 128
+    fmax_hz: float = 8000.0
+    n_frames: int = 388
+    trim_db: float = 30.0
+    scale_low_percentile: float = 1.0
+    scale_high_percentile: float = 99.0
+
+
+@dataclass(frozen=True)
+class EncodingConfig:
+    """Rate coding of features into Poisson spike trains (DC15-code, MBY19).
+
+    Attributes
+    ----------
+    max_rate_hz : float
+        Rate of a feature value of 1.
+    present_ms, rest_ms : float
+        Presentation and rest time per sample.
+    dt_ms : float
+        Simulation time step.
+    min_spikes : int
+        A sample making the excitatory layer fire fewer spikes is presented again ...
+    intensity_step : float
+        ... with its rates multiplied by ``1 + k * intensity_step`` at retry k ...
+    max_retries : int
+        ... at most this many times.
+    """
+
+    max_rate_hz: float = _v(P.MAX_RATE)
+    present_ms: float = _v(P.PRESENT)
+    rest_ms: float = _v(P.REST)
+    dt_ms: float = _v(P.DT)
+    min_spikes: int = int(_v(P.MIN_SPIKES))
+    intensity_step: float = _v(P.INTENSITY_STEP)
+    max_retries: int = int(_v(P.MAX_RETRIES))
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Topology and learning of one excitatory/inhibitory layer (DC15, MBY19).
+
+    Attributes
+    ----------
+    window, stride : int
+        Convolution window and stride along time (audio: frames, all
+        coefficients in every window; vision: pixels in x and y).
+    n_features : int
+        Excitatory neurons per window position.  Weights are *not* shared
+        between positions (locally connected, as SSK18 and the peers).
+    inhibition : {"window", "all"}
+        Lateral inhibition reaches the other neurons of the same window
+        position (SSK18), or every other excitatory neuron (DC15).
+    stdp_rule : {"paper", "trace"}
+        ``paper``: dw = eta (x_pre - x_tar)(w_max - w)^mu on post spikes (DC15
+        eq. 4, MBY19); ``trace``: DC15-code pre/post rule with a second post trace.
+    """
+
+    window: int = int(_v(P.WINDOW))
+    stride: int = int(_v(P.STRIDE))
+    n_features: int = int(_v(P.N_FEATURES))
+    inhibition: Literal["window", "all"] = "window"
+    stdp_rule: Literal["paper", "trace"] = "paper"
+    eta: float = _v(P.ETA)
+    x_tar: float = _v(P.X_TAR)
+    mu: float = _v(P.MU)
+    nu_pre: float = _v(P.NU_PRE)
+    nu_post: float = _v(P.NU_POST)
+    tau_pre_ms: float = _v(P.TAU_PRE)
+    tau_post1_ms: float = _v(P.TAU_POST1)
+    tau_post2_ms: float = _v(P.TAU_POST2)
+    w_max: float = _v(P.W_MAX)
+    w_init_max: float = _v(P.W_INIT_MAX)
+    norm_per_synapse: float = _v(P.NORM_PER_SYNAPSE)
+    theta_plus_mv: float = _v(P.THETA_PLUS)
+    tau_theta_ms: float = _v(P.TAU_THETA)
+    theta_init_mv: float = _v(P.THETA_INIT)
+    spike_block_ms: float = _v(P.SPIKE_BLOCK_EXC)
+    w_exc_inh: float = _v(P.W_EXC_INH)
+    w_inh_exc: float = _v(P.W_INH_EXC)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training schedule.
+
+    Attributes
+    ----------
+    epochs : int
+        Passes over the training split with plasticity on.
+    seed : int
+        Seed of weights, sample order and Poisson spikes.
+    chunk_size : int
+        Samples per compiled simulation run (the binary is reused across chunks).
+    device : {"cpp_standalone"}
+        Brian2 device.
+    """
+
+    epochs: int = 1
+    seed: int = 0
+    chunk_size: int = 40
+    device: Literal["cpp_standalone"] = "cpp_standalone"
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """All stages together; one TOML table per field."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
+    encoding: EncodingConfig = field(default_factory=EncodingConfig)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def replace(self, **sections: dict[str, Any]) -> "ExperimentConfig":
+        """Return a copy with some fields of some sections changed (validated)."""
+        merged = to_dict(self)
+        for name, values in sections.items():
+            if name not in merged:
+                raise ConfigError(f"unknown config section [{name}]")
+            merged[name].update(values)
+        return from_dict(merged, source="<override>")
+
+    def digest(self, *sections: str) -> str:
+        """Short stable hash of the given sections (all if none), for cache keys."""
+        d = to_dict(self)
+        if sections:
+            d = {k: d[k] for k in sections}
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
+
+
+# ------------------------------------------------------------------ TOML I/O
+def _check_value(value: Any, tp: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        choices = typing.get_args(tp)
+        if value not in choices:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(repr, choices))}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported config type {tp!r}")
+
+
+def _section_from_dict(cls, values: Any, where: str):
+    if not isinstance(values, dict):
+        raise ConfigError(f"{where}: expected a table, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    for key in values:
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(known))})")
+    kwargs = {k: _check_value(v, hints[k], f"{where}.{k}") for k, v in values.items()}
+    obj = cls(**kwargs)
+    validate_section(obj, where)
+    return obj
+
+
+def validate_section(obj, where: str) -> None:
+    """Range checks that types alone cannot express."""
+    for f in fields(obj):
+        v = getattr(obj, f.name)
+        positive = (f.name.endswith(("_ms", "_hz", "_samples")) or f.name in
+                    {"n_fft", "n_mfcc", "n_mels", "n_frames", "window", "stride", "n_features",
+                     "epochs", "chunk_size", "w_max", "norm_per_synapse"})
+        if positive and not isinstance(v, str) and v <= 0:
+            raise ConfigError(f"{where}.{f.name}: must be > 0, got {v!r}")
+    if isinstance(obj, DataConfig) and not 0.0 < obj.test_fraction < 1.0:
+        raise ConfigError(f"{where}.test_fraction: must be in (0, 1), got {obj.test_fraction!r}")
+    if isinstance(obj, AudioConfig):
+        if not 0 <= obj.scale_low_percentile < obj.scale_high_percentile <= 100:
+            raise ConfigError(f"{where}: need 0 <= scale_low_percentile < scale_high_percentile <= 100")
+        if obj.fmax_hz > obj.sample_rate_hz / 2:
+            raise ConfigError(f"{where}.fmax_hz: {obj.fmax_hz} exceeds the Nyquist frequency "
+                              f"{obj.sample_rate_hz / 2}")
+        if obj.win_length_samples > obj.n_fft:
+            raise ConfigError(f"{where}.win_length_samples: must be <= n_fft ({obj.n_fft})")
+
+
+def from_dict(d: dict[str, Any], source: str = "<dict>") -> ExperimentConfig:
+    """Build a validated :class:`ExperimentConfig` from nested dicts (missing = default)."""
+    if not isinstance(d, dict):
+        raise ConfigError(f"{source}: expected a table of sections")
+    hints = typing.get_type_hints(ExperimentConfig)
+    sections = {}
+    for name, values in d.items():
+        if name not in hints:
+            raise ConfigError(f"{source}: unknown section [{name}] "
+                              f"(known: {', '.join(sorted(hints))})")
+        sections[name] = _section_from_dict(hints[name], values, f"{source}: [{name}]")
+    return ExperimentConfig(**sections)
+
+
+def load(path: str | Path) -> ExperimentConfig:
+    """Read a TOML config file.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not valid TOML, or has unknown keys or bad values.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read config ({e.strerror or e})") from None
+    try:
+        d = tomllib.loads(text.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})") from None
+    return from_dict(d, source=str(path))
+
+
+def to_dict(cfg: ExperimentConfig) -> dict[str, dict[str, Any]]:
+    """Nested plain dict of a config (round-trips through :func:`from_dict`)."""
+    return dataclasses.asdict(cfg)
+
+
+def to_toml(cfg: ExperimentConfig) -> str:
+    """Serialise a config as TOML (every field written, so it records the resolved config)."""
+    lines = []
+    for section, values in to_dict(cfg).items():
+        lines.append(f"[{section}]")
+        for k, v in values.items():
+            lines.append(f"{k} = {_toml_value(v)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    raise TypeError(f"cannot write {v!r} to TOML")

@@ -1,0 +1,94 @@
+"""Atomic writes: write to a temporary file beside the target, then rename.
+
+A crash or Ctrl-C while writing leaves either the old file or no file, never a
+half-written one.  Directories (trained models) are written the same way: into
+a temporary sibling directory that is renamed into place when complete.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; rename it onto ``target`` on success.
+
+    Parameters
+    ----------
+    target : path
+        Final file name.
+    suffix : str
+        Suffix of the temporary file (some writers, e.g. ``np.savez``, need the
+        right extension).
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text(target: str | os.PathLike, text: str) -> Path:
+    """Atomically write ``text`` (UTF-8) to ``target``."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def write_json(target: str | os.PathLike, obj) -> Path:
+    """Atomically write ``obj`` as indented JSON (numpy scalars/arrays converted)."""
+    return write_text(target, json.dumps(obj, indent=2, default=_json_default) + "\n")
+
+
+def write_npz(target: str | os.PathLike, **arrays: np.ndarray) -> Path:
+    """Atomically write arrays to an uncompressed ``.npz`` (no pickles allowed on read)."""
+    with atomic_path(target, suffix=".npz") as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+    return Path(target)
+
+
+@contextlib.contextmanager
+def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary directory that becomes ``target`` when the block succeeds.
+
+    ``target`` must not exist yet (nothing is ever overwritten); on any error
+    the temporary directory is removed and ``target`` is left untouched.
+    """
+    target = Path(target)
+    if target.exists():
+        raise FileExistsError(f"{target}: already exists, refusing to overwrite")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+        os.rename(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _json_default(o):
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")

@@ -1,0 +1,118 @@
+"""Named model constants, each with its unit and its source.
+
+This module is the single source of truth for every number of the spiking
+network.  It does not import Brian2: each constant is a :class:`Param` holding
+a plain float, the name of its Brian2 unit and a citation.  The config
+dataclasses (:mod:`stdp_emo.config`) take their defaults from here, and
+:func:`stdp_emo.network.namespace.build_namespace` is the one function that
+turns (possibly overridden) values into Brian2 quantities.
+
+Sources
+-------
+DC15
+    Diehl, P. U. & Cook, M. (2015). Unsupervised learning of digit recognition
+    using spike-timing-dependent plasticity. Front. Comput. Neurosci. 9:99.
+DC15-code
+    The Brian (1) code published with DC15 (``Diehl_and_Cook_spiking_MNIST.py``).
+MBY19
+    Mansouri-Benssassi, E. & Ye, J. (2019). Speech emotion recognition with
+    early visual cross-modal enhancement using spiking neural networks. IJCNN.
+SSK18
+    Saunders, D. J., Siegelmann, H. T., Kozma, R. et al. (2018). STDP learning
+    of image patches with convolutional spiking neural networks. IJCNN.
+here
+    Chosen in this project (the papers give no value); see the comment.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Param:
+    """A model constant.
+
+    Attributes
+    ----------
+    value : float
+        Numerical value in ``unit``.
+    unit : str
+        Name of the Brian2 unit (``"mV"``, ``"ms"``, ``"Hz"``) or ``"1"`` for
+        dimensionless values.
+    source : str
+        Where the value comes from (see the module docstring).
+    """
+
+    value: float
+    unit: str
+    source: str
+
+
+# --------------------------------------------------------------- time base
+DT = Param(0.5, "ms", "DC15-code: defaultclock.dt = 0.5 ms")
+PRESENT = Param(350.0, "ms", "DC15-code single_example_time; MBY19: 350 ms per sample")
+REST = Param(150.0, "ms", "DC15-code resting_time; MBY19: 150 ms rest")
+
+# ------------------------------------------------------------ input coding
+MAX_RATE = Param(63.75, "Hz", "DC15-code: pixel/8 * intensity 2 -> 255/4 Hz; MBY19: 0-63.75 Hz")
+INTENSITY_STEP = Param(0.5, "1", "DC15-code: input_intensity 2 -> 3 (x1.5) when < 5 spikes")
+MIN_SPIKES = Param(5.0, "1", "DC15-code: re-present a sample that gives fewer than 5 spikes")
+MAX_RETRIES = Param(3.0, "1", "here: bound on re-presentations (DC15-code is unbounded)")
+
+# ------------------------------------------------------ excitatory neurons
+V_REST_EXC = Param(-65.0, "mV", "DC15-code v_rest_e")
+V_RESET_EXC = Param(-65.0, "mV", "DC15-code v_reset_e")
+V_THRESH_EXC = Param(-52.0, "mV", "DC15-code v_thresh_e")
+THETA_OFFSET = Param(20.0, "mV", "DC15-code offset: threshold = theta - offset + v_thresh_e")
+REFRAC_EXC = Param(5.0, "ms", "DC15-code refrac_e")
+SPIKE_BLOCK_EXC = Param(50.0, "ms", "DC15-code: 'timer' variable grows at 0.1 s/s, so a neuron "
+                        "cannot fire again within 50 ms (kept as in the code and the peers)")
+TAU_MEM_EXC = Param(100.0, "ms", "DC15-code: membrane time constant of excitatory neurons")
+E_EXC = Param(0.0, "mV", "DC15-code: excitatory reversal potential (I_synE = ge * -v)")
+E_INH_EXC = Param(-100.0, "mV", "DC15-code: inhibitory reversal potential, excitatory neurons")
+TAU_GE = Param(1.0, "ms", "DC15-code: dge/dt = -ge/(1.0*ms)")
+TAU_GI = Param(2.0, "ms", "DC15-code: dgi/dt = -gi/(2.0*ms)")
+THETA_INIT = Param(20.0, "mV", "DC15-code / peers: initial theta (makes threshold -52 mV)")
+THETA_PLUS = Param(0.05, "mV", "DC15-code theta_plus_e")
+TAU_THETA = Param(1e7, "ms", "DC15-code tc_theta")
+V_INIT_OFFSET = Param(-40.0, "mV", "DC15-code: v starts 40 mV below rest")
+
+# ------------------------------------------------------ inhibitory neurons
+V_REST_INH = Param(-60.0, "mV", "DC15-code v_rest_i")
+V_RESET_INH = Param(-45.0, "mV", "DC15-code v_reset_i")
+V_THRESH_INH = Param(-40.0, "mV", "DC15-code v_thresh_i")
+REFRAC_INH = Param(2.0, "ms", "DC15-code refrac_i")
+TAU_MEM_INH = Param(10.0, "ms", "DC15-code: membrane time constant of inhibitory neurons")
+E_INH_INH = Param(-85.0, "mV", "DC15-code: inhibitory reversal potential, inhibitory neurons")
+
+# ------------------------------------------------------ fixed connections
+W_EXC_INH = Param(10.4, "1", "DC15-code weight['ei_input'] (one-to-one exc -> inh)")
+W_INH_EXC = Param(17.0, "1", "DC15-code weight['ie'] (inh -> every other exc)")
+
+# ------------------------------------------------------ plastic input weights
+W_INIT_MAX = Param(0.3, "1", "DC15-code: initial weights (rand + 0.01) * 0.3")
+W_MAX = Param(1.0, "1", "DC15-code wmax_ee")
+NORM_PER_SYNAPSE = Param(78.0 / 784.0, "1", "DC15-code: column sum 78 for 784 inputs, scaled "
+                         "to each neuron's fan-in (0.0995 per synapse)")
+
+# STDP, DC15-code trace rule ("pre/post", with a triplet-like second post trace)
+TAU_PRE = Param(20.0, "ms", "DC15-code tc_pre_ee")
+TAU_POST1 = Param(20.0, "ms", "DC15-code tc_post_1_ee")
+TAU_POST2 = Param(40.0, "ms", "DC15-code tc_post_2_ee")
+NU_PRE = Param(0.0001, "1", "DC15-code nu_ee_pre")
+NU_POST = Param(0.01, "1", "DC15-code nu_ee_post")
+
+# STDP, the paper's rule: dw = eta (x_pre - x_tar) (w_max - w)^mu on post spikes (DC15 eq. 4, MBY19)
+ETA = Param(0.01, "1", "here: DC15 give no value; set to DC15-code's nu_post")
+X_TAR = Param(0.4, "1", "here: DC15 give no value; a presynaptic trace (pre = 1 on each spike, "
+              "tau 20 ms) averages 0.39 at half the maximum rate, so inputs weaker than that "
+              "are depressed")
+MU = Param(0.2, "1", "here: DC15 give no value; soft bound exponent, small = weak dependence")
+
+# ------------------------------------------------------- topology (MBY19)
+WINDOW = Param(10.0, "1", "MBY19: convolution window of 10 frames (or 10x10 pixels)")
+STRIDE = Param(10.0, "1", "MBY19: stride 10")
+N_FEATURES = Param(60.0, "1", "MBY19: 60 features per window position")
+
+# --------------------------------------------------------- cross-modal (MBY19)
+VISUAL_LEAD = Param(5.0, "ms", "MBY19: vision precedes audition by a few ms (value chosen here)")

@@ -1,0 +1,168 @@
+"""Command line interface: ``stdp-emo <command> ...``.
+
+Commands
+--------
+train [DATASET]        train, label and test a network; write a model and a run record
+evaluate MODEL_DIR     re-test a saved model on its stored test split
+datasets NAME          print counts per actor, emotion and modality
+synth faces            render simulated face videos for a RAVDESS-layout audio folder
+
+Errors caused by input (missing files, bad names, bad config) print one line
+``error: <file or key>: <what is wrong>`` and exit with status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .errors import StdpEmoError
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .datasets import DATASETS
+
+    parser = argparse.ArgumentParser(prog="stdp-emo", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train and evaluate a network")
+    t.add_argument("dataset", nargs="?", default=None, help=f"one of {', '.join(DATASETS)} "
+                   "(default: the config's, else synthetic)")
+    t.add_argument("--root", help="dataset folder")
+    t.add_argument("--config", help="TOML config file (see configs/)")
+    t.add_argument("--features", choices=["mfcc", "mel"])
+    t.add_argument("--split", choices=["random", "speaker"])
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--seed", type=int, help="seed of the split, weights and spikes")
+    t.add_argument("--n-features", type=int, help="excitatory neurons per window position")
+    t.add_argument("--max-per-class", type=int, help="use at most N clips per class (quick runs)")
+    t.add_argument("--tag", default=None, help="run name suffix (default: dataset_features_split)")
+    t.add_argument("--name", default=None, help="model name under models/ (default: the run's name)")
+    t.add_argument("--runs-dir", type=Path, help="where run records go (default runs/)")
+    t.add_argument("--models-dir", type=Path, help="where models go (default models/)")
+    _add_common(t)
+
+    e = sub.add_parser("evaluate", help="re-test a saved model")
+    e.add_argument("model_dir", type=Path)
+    e.add_argument("--root", help="dataset folder (default: the one the model was trained on)")
+    e.add_argument("--runs-dir", type=Path)
+    _add_common(e)
+
+    d = sub.add_parser("datasets", help="print dataset counts")
+    d.add_argument("name", choices=DATASETS)
+    d.add_argument("--root", help="dataset folder")
+    d.add_argument("--include-song", action="store_true")
+
+    s = sub.add_parser("synth", help="generate simulated data")
+    ssub = s.add_subparsers(dest="what", required=True)
+    f = ssub.add_parser("faces", help="render a face video for every RAVDESS audio clip")
+    f.add_argument("--audio-root", required=True, type=Path)
+    f.add_argument("--out", required=True, type=Path)
+    f.add_argument("--seed", type=int, default=0)
+    _add_common(f)
+    return parser
+
+
+def _train_config(args):
+    from . import config as C
+
+    cfg = C.load(args.config) if args.config else C.ExperimentConfig()
+    data, audio, train, net = {}, {}, {}, {}
+    if args.dataset:
+        data["dataset"] = args.dataset
+    if args.root:
+        data["root"] = args.root
+    if args.split:
+        data["split"] = args.split
+    if args.max_per_class is not None:
+        data["max_per_class"] = args.max_per_class
+    if args.seed is not None:
+        data["seed"] = train["seed"] = args.seed
+    if args.features:
+        audio["kind"] = args.features
+    if args.epochs is not None:
+        train["epochs"] = args.epochs
+    if args.n_features is not None:
+        net["n_features"] = args.n_features
+    return cfg.replace(data=data, audio=audio, train=train, network=net)
+
+
+def format_results(metrics: dict) -> str:
+    """The result table printed after training."""
+    u = metrics["unsupervised"]
+    lines = [f"dataset {metrics['dataset']} ({metrics.get('description', '')}), "
+             f"split {metrics.get('split', '?')}, features {metrics.get('features', '?')}, "
+             f"train {metrics.get('n_train', '?')} / test {metrics['n_test']}",
+             "",
+             f"{'classifier':<42} {'accuracy':>9} {'UAR':>7}",
+             f"{'unsupervised STDP (labelled neurons)':<42} {u['accuracy']:>9.3f} "
+             f"{u['uar']:>7.3f}"]
+    r = metrics.get("linear_readout_supervised")
+    if r:
+        lines.append(f"{'linear read-out on spike counts (SUPERVISED)':<42} {r['accuracy']:>9.3f} "
+                     f"{r['uar']:>7.3f}")
+    lines.append("")
+    lines.append("per-class accuracy: " + ", ".join(
+        f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in u["per_class_accuracy"].items()))
+    sps = metrics.get("seconds_per_sample", {})
+    if sps:
+        lines.append("seconds per sample: " + ", ".join(f"{k} {v:.3f}" for k, v in sps.items()))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        return _dispatch(args)
+    except StdpEmoError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: models are written atomically, nothing half-written was kept",
+              file=sys.stderr)
+        return 130
+
+
+def _dispatch(args) -> int:
+    progress = not getattr(args, "quiet", False)
+    if args.command == "train":
+        from .experiment import train
+
+        cfg = _train_config(args)
+        tag = args.tag or f"{cfg.data.dataset}_{cfg.audio.kind}_{cfg.data.split}"
+        out = train(cfg, tag=tag, model_name=args.name, progress=progress,
+                    runs_home=args.runs_dir, models_home=args.models_dir)
+        print(format_results(out["metrics"]))
+        print(f"\nrun record: {out['run_dir']}\nmodel:      {out['model_dir']}")
+        return 0
+    if args.command == "evaluate":
+        from .experiment import evaluate_model
+
+        out = evaluate_model(args.model_dir, args.root, progress=progress, runs_home=args.runs_dir)
+        print(format_results(out["metrics"]))
+        print(f"\nrun record: {out['run_dir']}")
+        return 0
+    if args.command == "datasets":
+        from .datasets import load_dataset
+        from .datasets.summary import format_counts
+
+        print(format_counts(load_dataset(args.name, args.root, include_song=args.include_song)))
+        return 0
+    if args.command == "synth" and args.what == "faces":
+        from .datasets.faces import synth_faces
+
+        n = synth_faces(args.audio_root, args.out, seed=args.seed, progress=progress)
+        print(f"{n} face videos written to {args.out} (real audio + SIMULATED faces)")
+        return 0
+    raise AssertionError(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Reading the audio of a clip: sound files and the audio stream of video containers.
+
+Every failure caused by the file itself (missing, unreadable, corrupt, no
+audio, empty, silent) raises :class:`~stdp_emo.errors.DataError` with one line
+naming the file.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError
+
+SOUNDFILE_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif")
+"""Suffixes read with soundfile (libsndfile); anything else is opened with PyAV (FFmpeg)."""
+
+SILENCE_PEAK = 1e-4
+"""A clip whose peak absolute amplitude is below this (full scale = 1) is rejected as silent."""
+
+
+def read_audio(path: str | os.PathLike, sample_rate: int) -> np.ndarray:
+    """Read the audio of a file as mono float32 at ``sample_rate``.
+
+    ``.wav``/``.flac``/``.ogg``/``.aiff`` are read with soundfile; other files
+    (``.mp4``, ``.avi``, ...) with PyAV, decoding their first audio stream.
+    Channels are averaged to mono and the result is resampled (soxr, high
+    quality) when the file's rate differs.
+
+    Parameters
+    ----------
+    path : path
+        Audio or video file.
+    sample_rate : int
+        Wanted sampling rate in Hz.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_samples,), float32, clipped to [-1, 1].
+
+    Raises
+    ------
+    DataError
+        If the file is missing, cannot be decoded, has no audio stream, holds
+        no samples, or is silent (peak below ``SILENCE_PEAK``).
+    """
+    if int(sample_rate) <= 0:
+        raise ValueError(f"sample_rate must be positive, got {sample_rate}")
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: {'not a file' if path.exists() else 'file not found'}")
+    if path.suffix.lower() in SOUNDFILE_SUFFIXES:
+        y, native_rate = _read_soundfile(path)
+    else:
+        y, native_rate = _read_container(path)
+    _check_signal(path, y)
+    if native_rate != sample_rate:
+        import librosa
+
+        y = librosa.resample(y, orig_sr=native_rate, target_sr=int(sample_rate), res_type="soxr_hq")
+    return np.clip(y, -1.0, 1.0).astype(np.float32, copy=False)
+
+
+def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
+    """Mono float32 samples, shape (n,), and rate in Hz, read with soundfile."""
+    import soundfile as sf
+
+    try:
+        data, rate = sf.read(path, dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, ValueError, OSError) as e:
+        raise DataError(f"{path}: cannot read audio ({_one_line(e, path)})") from None
+    return data.mean(axis=1), int(rate)
+
+
+def _read_container(path: Path) -> tuple[np.ndarray, int]:
+    """Mono float32 samples, shape (n,), and rate in Hz, of the first audio stream (PyAV)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise DataError(f"{path}: no audio stream")
+            stream = container.streams.audio[0]
+            # planar float keeps each channel in its own row: shape (channels, n)
+            resampler = av.AudioResampler(format="fltp")
+            chunks, rate = [], stream.rate
+            for frame in container.decode(stream):
+                rate = rate or frame.sample_rate
+                chunks += [f.to_ndarray() for f in resampler.resample(frame)]
+            chunks += [f.to_ndarray() for f in resampler.resample(None)]
+    except (av.FFmpegError, OSError, ValueError) as e:
+        raise DataError(f"{path}: cannot decode audio ({_one_line(e, path)})") from None
+    if not chunks:
+        return np.zeros(0, dtype=np.float32), int(rate or 0)
+    return np.concatenate(chunks, axis=1).mean(axis=0).astype(np.float32), int(rate)
+
+
+def _check_signal(path: Path, y: np.ndarray) -> None:
+    """Raise if ``y`` (shape (n,)) is empty, not finite or silent."""
+    if y.size == 0:
+        raise DataError(f"{path}: contains no audio samples (zero length)")
+    if not np.all(np.isfinite(y)):
+        raise DataError(f"{path}: audio contains NaN or infinite samples")
+    peak = float(np.max(np.abs(y)))
+    if peak < SILENCE_PEAK:
+        raise DataError(f"{path}: audio is silent (peak amplitude {peak:.2g} < {SILENCE_PEAK:g})")
+
+
+def _one_line(e: BaseException, path: Path) -> str:
+    """The message of an exception on one line, without the (repeated) file name."""
+    text = re.sub(r"\[Errno -?\d+\] ", "", str(e))
+    for quoted in (f": '{path}'", f" '{path}'", f"'{path}'", str(path)):
+        text = text.replace(quoted, "")
+    return " ".join(text.split()).strip(" :") or type(e).__name__

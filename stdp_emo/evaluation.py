@@ -1,0 +1,292 @@
+"""Labelling, classification and metrics of a trained network, plus supervised baselines.
+
+Unsupervised readout (Diehl & Cook 2015): with plasticity off, the network's
+excitatory spike counts in response to the training samples give each neuron
+the class to which it responds most on average (:func:`assign_labels`); a test
+sample is classified as the class whose assigned neurons respond most on
+average (:func:`predict`).
+
+Supervised references, reported separately and marked ``"supervised": True``:
+a logistic regression on the spike counts (:func:`linear_readout`, how much
+class information the representation holds) and an RBF SVM on summary
+statistics of the audio features (:func:`svm_baseline`, the benchmark's
+reference baseline).  Their hyper-parameters are chosen by cross-validation
+inside the training split only.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.svm import SVC
+
+from .features.audio import valid_mask
+
+UNASSIGNED = -1
+"""Assignment of a neuron that never fired in response to the training set."""
+
+_INNER_FOLDS = 3
+_LOGREG_C = (0.01, 0.1, 1.0, 10.0)
+_SVM_C = (0.1, 1.0, 10.0, 100.0)
+_SVM_GAMMA_FACTORS = (0.25, 1.0, 4.0)  # times 1 / n_features (= sklearn's "scale" on standardised inputs)
+
+
+# ------------------------------------------------------------------ unsupervised readout
+def assign_labels(counts: np.ndarray, labels: np.ndarray, n_classes: int) -> np.ndarray:
+    """Class of each neuron: the class with its highest mean response.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (n_samples, n_neurons)
+        Spike counts of the frozen network in response to the training samples.
+    labels : ndarray of int, shape (n_samples,)
+        Class of each training sample, 0..n_classes-1.
+    n_classes : int
+
+    Returns
+    -------
+    ndarray of int64, shape (n_neurons,)
+        Class index, or :data:`UNASSIGNED` (-1) for neurons that never fired.
+        The mean is taken over the samples of each class (so a frequent class
+        does not win by having more samples); classes without samples are
+        never assigned; ties go to the lowest class index.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    labels = np.asarray(labels)
+    mean = np.full((n_classes, counts.shape[1]), -np.inf)
+    for c in range(n_classes):
+        of_class = labels == c
+        if of_class.any():
+            mean[c] = counts[of_class].mean(axis=0)
+    assignments = np.argmax(mean, axis=0).astype(np.int64)
+    assignments[counts.sum(axis=0) == 0] = UNASSIGNED
+    return assignments
+
+
+def class_scores(counts: np.ndarray, assignments: np.ndarray, n_classes: int) -> np.ndarray:
+    """Mean spike count of the neurons assigned to each class.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (n_samples, n_neurons)
+    assignments : ndarray of int, shape (n_neurons,)
+        From :func:`assign_labels`.
+    n_classes : int
+
+    Returns
+    -------
+    ndarray, shape (n_samples, n_classes), float64
+        0 for a class that no neuron is assigned to.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    scores = np.zeros((counts.shape[0], n_classes))
+    for c in range(n_classes):
+        neurons = assignments == c
+        if neurons.any():
+            scores[:, c] = counts[:, neurons].mean(axis=1)
+    return scores
+
+
+def predict(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
+            fallback: int = 0) -> np.ndarray:
+    """Class with the highest :func:`class_scores`.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (n_samples, n_neurons)
+    assignments : ndarray of int, shape (n_neurons,)
+    n_classes : int
+    fallback : int
+        Prediction for samples whose scores are all 0 (no assigned neuron
+        fired, see :func:`silent_samples`); pass the training set's majority class.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_samples,)
+        Ties between classes go to the lowest class index.
+    """
+    scores = class_scores(counts, assignments, n_classes)
+    pred = np.argmax(scores, axis=1).astype(np.int64)
+    pred[~(scores > 0).any(axis=1)] = fallback
+    return pred
+
+
+def silent_samples(counts: np.ndarray) -> np.ndarray:
+    """Samples that made no excitatory neuron fire.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (n_samples, n_neurons)
+
+    Returns
+    -------
+    ndarray of bool, shape (n_samples,)
+        These are classified as the ``fallback`` class by :func:`predict` (as
+        are the rarer samples that only made unassigned neurons fire).
+    """
+    return np.asarray(counts).sum(axis=1) == 0
+
+
+# ------------------------------------------------------------------ metrics
+def metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[str]) -> dict:
+    """Accuracy, unweighted average recall, per-class recall and confusion matrix.
+
+    Parameters
+    ----------
+    y_true, y_pred : ndarray of int, shape (n,)
+        Class indices into ``classes``.
+    classes : sequence of str
+        Class names.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (fraction correct), ``uar`` (mean recall over the classes
+        present in ``y_true`` = balanced accuracy), ``per_class_accuracy``
+        (name -> recall, None for classes absent from ``y_true``),
+        ``confusion`` (list of lists, rows = true, columns = predicted class,
+        ``len(classes)`` square) and ``n``.  Plain Python types (JSON-ready).
+    """
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    k = len(classes)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1 or y_true.size == 0:
+        raise ValueError(f"need two equal, non-empty 1-D label arrays, got {y_true.shape} "
+                         f"and {y_pred.shape}")
+    if min(y_true.min(), y_pred.min()) < 0 or max(y_true.max(), y_pred.max()) >= k:
+        raise ValueError(f"labels must be in 0..{k - 1}")
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, (y_true, y_pred), 1)
+    support = confusion.sum(axis=1)
+    recall = {name: (float(confusion[c, c] / support[c]) if support[c] else None)
+              for c, name in enumerate(classes)}
+    present = [r for r in recall.values() if r is not None]
+    return {
+        "accuracy": float(np.trace(confusion) / y_true.size),
+        "uar": float(np.mean(present)),
+        "per_class_accuracy": recall,
+        "confusion": confusion.tolist(),
+        "n": int(y_true.size),
+    }
+
+
+# ------------------------------------------------------------------ supervised references
+def _class_names(classes: Sequence[str] | None, *ys: np.ndarray) -> list[str]:
+    if classes is not None:
+        return list(classes)
+    return [str(c) for c in range(int(max(np.max(y) for y in ys)) + 1)]
+
+
+def _fit_cv(pipeline: Pipeline, grid: dict, x: np.ndarray, y: np.ndarray, seed: int) -> Pipeline:
+    """Fit ``pipeline``, choosing ``grid`` by stratified CV (balanced accuracy) on (x, y) only.
+
+    With fewer than 2 samples in some class, no CV is possible: the first
+    value of every grid entry is used.
+    """
+    support = np.bincount(y)
+    n_folds = min(_INNER_FOLDS, int(support[support > 0].min()))
+    if n_folds < 2:
+        return pipeline.set_params(**{k: v[0] for k, v in grid.items()}).fit(x, y)
+    cv = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
+    search = GridSearchCV(pipeline, grid, cv=cv, scoring="balanced_accuracy", n_jobs=1)
+    return search.fit(x, y).best_estimator_
+
+
+def linear_readout(train_counts: np.ndarray, y_train: np.ndarray, test_counts: np.ndarray,
+                   y_test: np.ndarray, seed: int, classes: Sequence[str] | None = None) -> dict:
+    """Supervised logistic regression on spike counts (a reference, not the paper's readout).
+
+    Counts are transformed with ``log1p`` and standardised (statistics of the
+    training split); the inverse regularisation ``C`` is chosen by a 3-fold
+    stratified cross-validation inside the training split.
+
+    Parameters
+    ----------
+    train_counts : ndarray, shape (n_train, n_neurons)
+    y_train : ndarray of int, shape (n_train,)
+    test_counts : ndarray, shape (n_test, n_neurons)
+    y_test : ndarray of int, shape (n_test,)
+    seed : int
+        Seed of the inner CV folds.
+    classes : sequence of str, optional
+        Class names (default "0", "1", ...).
+
+    Returns
+    -------
+    dict
+        :func:`metrics` of the test split, plus ``supervised`` (True) and ``C``.
+    """
+    y_train = np.asarray(y_train, dtype=np.int64)
+    model = make_pipeline(FunctionTransformer(np.log1p), StandardScaler(),
+                          LogisticRegression(max_iter=5000))
+    model = _fit_cv(model, {"logisticregression__C": list(_LOGREG_C)},
+                    np.asarray(train_counts, dtype=np.float64), y_train, seed)
+    pred = model.predict(np.asarray(test_counts, dtype=np.float64))
+    return {**metrics(y_test, pred, _class_names(classes, y_train, y_test)),
+            "supervised": True, "C": float(model[-1].C)}
+
+
+def frame_statistics(features: np.ndarray, n_valid: np.ndarray) -> np.ndarray:
+    """Mean and standard deviation of each coefficient over the real frames.
+
+    Parameters
+    ----------
+    features : ndarray, shape (n_samples, n_coeff, n_frames)
+        Unscaled features.
+    n_valid : ndarray of int, shape (n_samples,)
+        Real frames of each sample (>= 1).
+
+    Returns
+    -------
+    ndarray, shape (n_samples, 2 * n_coeff), float64
+        Means of all coefficients, then standard deviations.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    mask = valid_mask(n_valid, x.shape[2])[:, None, :]
+    n = mask.sum(axis=2)
+    mean = (x * mask).sum(axis=2) / n
+    std = np.sqrt((((x - mean[:, :, None]) * mask) ** 2).sum(axis=2) / n)
+    return np.concatenate([mean, std], axis=1)
+
+
+def svm_baseline(train_feats: np.ndarray, y_train: np.ndarray, test_feats: np.ndarray,
+                 y_test: np.ndarray, n_valid_train: np.ndarray, n_valid_test: np.ndarray,
+                 seed: int, classes: Sequence[str] | None = None) -> dict:
+    """Supervised RBF SVM on utterance-level feature statistics (reference baseline).
+
+    Each sample is described by :func:`frame_statistics` of its unscaled
+    features, standardised with training statistics.  ``C`` (0.1..100) and
+    ``gamma`` (0.25, 1, 4 times 1 / n_inputs) are chosen by a 3-fold
+    stratified cross-validation inside the training split.
+
+    Parameters
+    ----------
+    train_feats : ndarray, shape (n_train, n_coeff, n_frames)
+    y_train : ndarray of int, shape (n_train,)
+    test_feats : ndarray, shape (n_test, n_coeff, n_frames)
+    y_test : ndarray of int, shape (n_test,)
+    n_valid_train, n_valid_test : ndarray of int
+        Real frames of each sample.
+    seed : int
+        Seed of the inner CV folds.
+    classes : sequence of str, optional
+        Class names (default "0", "1", ...).
+
+    Returns
+    -------
+    dict
+        :func:`metrics` of the test split, plus ``supervised`` (True), ``C`` and ``gamma``.
+    """
+    y_train = np.asarray(y_train, dtype=np.int64)
+    x_train = frame_statistics(train_feats, n_valid_train)
+    x_test = frame_statistics(test_feats, n_valid_test)
+    gammas = [f / x_train.shape[1] for f in _SVM_GAMMA_FACTORS]
+    model = make_pipeline(StandardScaler(), SVC(kernel="rbf"))
+    model = _fit_cv(model, {"svc__C": list(_SVM_C), "svc__gamma": gammas}, x_train, y_train, seed)
+    pred = model.predict(x_test)
+    return {**metrics(y_test, pred, _class_names(classes, y_train, y_test)),
+            "supervised": True, "C": float(model[-1].C), "gamma": float(model[-1].gamma)}

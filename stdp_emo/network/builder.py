@@ -1,0 +1,239 @@
+"""Compose Brian2 networks from layer and synapse pieces.
+
+Every mode (audio-only, visual-only, early fusion, cross-modal) is a
+composition of the same three pieces:
+
+* :func:`add_input` -- a Poisson input group ``<name>_input`` whose rates come
+  from a TimedArray ``<name>_stim`` (one row per sample);
+* :func:`add_layer` -- an excitatory group ``<name>_exc`` with adaptive
+  thresholds, one-to-one inhibitory partners ``<name>_inh`` and lateral
+  inhibition through ``<name>_inh_pool``;
+* :func:`add_plastic_projection` -- STDP synapses ``<source>_to_<target>``
+  with per-neuron weight normalisation.
+
+Objects are named after the data flow (``audio_input_to_audio_exc``,
+``spikes_audio_exc``) and every group gets an explicit namespace.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import brian2 as b2
+import numpy as np
+
+from . import equations as eq
+from .namespace import initial_v, refractory
+from .rng import brian2_function
+from .topology import ConvTopology
+
+
+def substitute(code: str, **names: str) -> str:
+    """Rename identifiers in a code string (names only, never numbers)."""
+    for old, new in names.items():
+        if not re.fullmatch(r"[A-Za-z_]\w*", new):
+            raise ValueError(f"substitute() takes identifiers only, got {new!r}")
+        code = re.sub(rf"\b{old}\b", new, code)
+    return code
+
+
+@dataclass
+class BuiltNetwork:
+    """A constructed (not yet run) network and handles on its named objects.
+
+    Attributes
+    ----------
+    network : brian2.Network
+    objects : dict
+        Every Brian2 object by name.
+    stim : dict
+        Input name -> rate TimedArray (shape (n_samples, n_inputs), Hz).
+    stream : brian2.TimedArray
+        Per-sample random stream numbers, shape (n_samples,).
+    plastic : list of str
+        Names of plastic synapse objects.
+    exc_layers : list of str
+        Names of the layers (``"audio"`` for ``audio_exc``...).
+    monitors : dict
+        Layer or group name -> SpikeMonitor.
+    """
+
+    network: b2.Network
+    objects: dict = field(default_factory=dict)
+    stim: dict = field(default_factory=dict)
+    stream: b2.TimedArray | None = None
+    plastic: list = field(default_factory=list)
+    exc_layers: list = field(default_factory=list)
+    monitors: dict = field(default_factory=dict)
+
+    def add(self, *objs) -> None:
+        for o in objs:
+            self.objects[o.name] = o
+            self.network.add(o)
+
+    def __getitem__(self, name: str):
+        return self.objects[name]
+
+
+def new_network(n_samples: int, ns: dict, dt, sample_duration, stream_values=None) -> BuiltNetwork:
+    """An empty network with its clock and the per-sample stream TimedArray."""
+    clock = b2.Clock(dt=dt, name="sim_clock")
+    values = np.zeros(n_samples) if stream_values is None else np.asarray(stream_values, float)
+    stream = b2.TimedArray(values, dt=sample_duration, name="stim_stream")
+    built = BuiltNetwork(network=b2.Network(name="network"), stream=stream)
+    built.objects["sim_clock"] = clock
+    built.objects["_ns"] = dict(ns, sample_duration=sample_duration)
+    return built
+
+
+def add_input(built: BuiltNetwork, name: str, n_inputs: int, n_samples: int) -> b2.NeuronGroup:
+    """Poisson input group ``<name>_input`` driven by the TimedArray ``<name>_stim``.
+
+    The rate of input ``i`` during sample ``s`` is ``<name>_stim.values[s, i]``
+    (Hz) for the first ``present`` of the sample and 0 after.
+    """
+    ns = built.objects["_ns"]
+    stim = b2.TimedArray(np.zeros((n_samples, n_inputs)) * b2.Hz, dt=ns["sample_duration"],
+                         name=f"{name}_stim")
+    group_ns = {"stim": stim, "stim_stream": built.stream, "hash_uniform": brian2_function(),
+                "present": ns["present"]}
+    group = b2.NeuronGroup(n_inputs, eq.INPUT, threshold=eq.INPUT_THRESHOLD, reset=eq.INPUT_RESET,
+                           method="exact", clock=built.objects["sim_clock"], namespace=group_ns,
+                           name=f"{name}_input")
+    group.next_spike = np.inf * b2.second
+    group.t_last = -1e9 * b2.second
+    start = group.run_regularly(eq.INPUT_SAMPLE_START, dt=ns["sample_duration"], when="start",
+                                order=-10, name=f"{name}_input_sample_start")
+    built.add(group, start)
+    built.stim[name] = stim
+    return group
+
+
+def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learning: bool,
+              theta_init, inhibition_impl: str = "pool") -> b2.NeuronGroup:
+    """Excitatory layer ``<name>_exc`` with inhibitory partners and lateral inhibition.
+
+    Parameters
+    ----------
+    pool_of_neuron : ndarray of int, shape (n_neurons,)
+        Inhibition pool of every excitatory neuron: an inhibitory spike
+        reaches every *other* excitatory neuron of the same pool.
+    learning : bool
+        Adaptive threshold on (theta grows and decays) or frozen.
+    theta_init : Quantity
+        Initial theta.
+    inhibition_impl : {"pool", "pairwise"}
+        ``pool``: O(N) synapses through a per-pool summed conductance (default);
+        ``pairwise``: the straightforward DC15 form, one synapse per pair of
+        neurons of a pool (O(N^2); kept as the reference the tests compare to).
+    """
+    if inhibition_impl not in ("pool", "pairwise"):
+        raise ValueError(f"unknown inhibition_impl {inhibition_impl!r}")
+    pairwise = inhibition_impl == "pairwise"
+    ns = built.objects["_ns"]
+    clock = built.objects["sim_clock"]
+    n = len(pool_of_neuron)
+    n_pools = int(pool_of_neuron.max()) + 1
+    exc_eqs = (b2.Equations(eq.CONDUCTANCE_LIF, v_rest="v_rest_exc", tau_mem="tau_mem_exc",
+                            E_inh="E_inh_exc")
+               + b2.Equations(eq.INH_INHIBITION if pairwise else eq.EXC_INHIBITION)
+               + b2.Equations(eq.THETA_PLASTIC if learning else eq.THETA_FROZEN)
+               + b2.Equations(eq.WSUM))
+    exc = b2.NeuronGroup(n, exc_eqs, threshold=eq.EXC_THRESHOLD,
+                         reset=eq.EXC_RESET_PLASTIC if learning else eq.EXC_RESET_FROZEN,
+                         refractory=refractory("exc"), method="euler", clock=clock,
+                         namespace=dict(ns), name=f"{name}_exc")
+    inh_eqs = (b2.Equations(eq.CONDUCTANCE_LIF, v_rest="v_rest_inh", tau_mem="tau_mem_inh",
+                            E_inh="E_inh_inh") + b2.Equations(eq.INH_INHIBITION))
+    inh = b2.NeuronGroup(n, inh_eqs, threshold=eq.INH_THRESHOLD, reset=eq.INH_RESET,
+                         refractory=refractory("inh"), method="euler", clock=clock,
+                         namespace=dict(ns), name=f"{name}_inh")
+    exc.v = initial_v("exc")
+    inh.v = initial_v("inh")
+    exc.theta = theta_init
+    exc.t_last = -1e9 * b2.second
+    inh.t_last = -1e9 * b2.second
+    exc_to_inh = b2.Synapses(exc, inh, on_pre=eq.EXC_TO_INH, clock=clock, namespace=dict(ns),
+                             name=f"{name}_exc_to_{name}_inh")
+    exc_to_inh.connect(j="i")
+    built.add(exc, inh, exc_to_inh)
+    pools = np.asarray(pool_of_neuron, dtype=np.int64)
+    if pairwise:
+        inh_to_exc = b2.Synapses(inh, exc, on_pre=eq.INH_TO_EXC, clock=clock, namespace=dict(ns),
+                                 name=f"{name}_inh_to_{name}_exc")
+        ii, jj = np.nonzero((pools[:, None] == pools[None, :]) & ~np.eye(n, dtype=bool))
+        inh_to_exc.connect(i=ii.astype(np.int32), j=jj.astype(np.int32))
+        built.add(inh_to_exc)
+    else:
+        pool = b2.NeuronGroup(n_pools, eq.POOL, method="euler", clock=clock, namespace=dict(ns),
+                              name=f"{name}_inh_pool")
+        exc.gi_pool = b2.linked_var(pool, "g", index=pools)
+        inh_to_pool = b2.Synapses(inh, pool, on_pre=eq.INH_TO_POOL, clock=clock,
+                                  namespace=dict(ns), name=f"{name}_inh_to_{name}_inh_pool")
+        inh_to_pool.connect(i=np.arange(n, dtype=np.int32), j=pools.astype(np.int32))
+        inh_to_self = b2.Synapses(inh, exc, on_pre=eq.INH_TO_SELF, clock=clock,
+                                  namespace=dict(ns), name=f"{name}_inh_to_{name}_exc_self")
+        inh_to_self.connect(j="i")
+        built.add(pool, inh_to_pool, inh_to_self)
+    monitor = b2.SpikeMonitor(exc, name=f"spikes_{name}_exc")
+    built.add(monitor)
+    built.exc_layers.append(name)
+    built.monitors[name] = monitor
+    return exc
+
+
+def add_plastic_projection(built: BuiltNetwork, source: b2.NeuronGroup, target: b2.NeuronGroup,
+                           pre: np.ndarray, post: np.ndarray, rule: str, learning: bool,
+                           norm_total: float) -> b2.Synapses:
+    """STDP synapses ``<source>_to_<target>`` with per-target weight normalisation.
+
+    Parameters
+    ----------
+    source, target : NeuronGroup
+        The source needs a ``t_last`` variable, the target ``t_last``, ``ge``, ``wsum``.
+    pre, post : ndarray of int32
+        Connectivity.
+    rule : {"paper", "trace"}
+        Learning rule (see :mod:`stdp_emo.network.equations`).
+    learning : bool
+        Plastic (rule applied, normalisation at every sample start) or frozen.
+    norm_total : float
+        Column sum every target neuron's weights are normalised to.
+    """
+    ns = dict(built.objects["_ns"], norm_total=norm_total, wsum_floor=1e-300)
+    if not learning:
+        on_pre, on_post = eq.ON_PRE_FROZEN, None
+    elif rule == "paper":
+        on_pre, on_post = eq.PAPER_ON_PRE, eq.PAPER_ON_POST
+    elif rule == "trace":
+        on_pre, on_post = eq.TRACE_ON_PRE, eq.TRACE_ON_POST
+    else:
+        raise ValueError(f"unknown STDP rule {rule!r}")
+    syn = b2.Synapses(source, target, model=eq.PLASTIC_MODEL, on_pre=on_pre, on_post=on_post,
+                      clock=built.objects["sim_clock"], namespace=ns,
+                      name=f"{source.name}_to_{target.name}")
+    syn.connect(i=np.asarray(pre, np.int32), j=np.asarray(post, np.int32))
+    built.add(syn)
+    if learning:
+        norm_syn = syn.run_regularly(eq.NORMALISE_SYNAPSES,
+                                     dt=ns["sample_duration"], when="start", order=0,
+                                     name=f"{syn.name}_normalise")
+        norm_exc = target.run_regularly(eq.NORMALISE_NEURONS, dt=ns["sample_duration"],
+                                        when="start", order=1, name=f"{target.name}_normalise")
+        target.namespace["norm_total"] = norm_total
+        built.add(norm_syn, norm_exc)
+    built.plastic.append(syn.name)
+    return syn
+
+
+def build_single_modality(topo: ConvTopology, name: str, ns: dict, *, learning: bool, rule: str,
+                          inhibition: str, n_samples: int, norm_per_synapse: float, theta_init,
+                          dt, sample_duration, inhibition_impl: str = "pool") -> BuiltNetwork:
+    """Input -> convolution-window excitatory layer (audio-only or visual-only mode)."""
+    built = new_network(n_samples, ns, dt, sample_duration)
+    inp = add_input(built, name, topo.n_inputs, n_samples)
+    pools = topo.position if inhibition == "window" else np.zeros(topo.n_neurons, np.int32)
+    exc = add_layer(built, name, pools, learning, theta_init, inhibition_impl)
+    add_plastic_projection(built, inp, exc, topo.pre, topo.post, rule, learning,
+                           norm_per_synapse * topo.fan_in)
+    return built

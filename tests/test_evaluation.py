@@ -1,0 +1,148 @@
+"""Neuron labelling, classification, metrics and the supervised references."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from stdp_emo import evaluation as ev
+from stdp_emo.features.audio import valid_mask
+
+
+# ------------------------------------------------------------------ labelling and voting
+def test_assign_labels_by_hand():
+    counts = np.array([[5, 0, 1, 0],
+                       [3, 0, 1, 0],
+                       [0, 4, 1, 0],
+                       [0, 0, 3, 0]])
+    labels = np.array([0, 0, 1, 2])
+    # class means: c0 = [4, 0, 1, 0], c1 = [0, 4, 1, 0], c2 = [0, 0, 3, 0]; neuron 3 never fires
+    np.testing.assert_array_equal(ev.assign_labels(counts, labels, 3), [0, 1, 2, -1])
+
+
+def test_assign_labels_uses_the_mean_not_the_sum():
+    # class 0: 4 samples with 2 spikes each (sum 8, mean 2); class 1: 1 sample with 3 (mean 3)
+    counts = np.array([[2], [2], [2], [2], [3]])
+    labels = np.array([0, 0, 0, 0, 1])
+    assert ev.assign_labels(counts, labels, 2)[0] == 1
+
+
+def test_assign_labels_ties_and_absent_classes():
+    counts = np.array([[2, 0], [2, 1]])
+    labels = np.array([1, 2])  # class 0 has no sample: never assigned
+    # neuron 0: tie between classes 1 and 2 -> 1; neuron 1: class 2
+    np.testing.assert_array_equal(ev.assign_labels(counts, labels, 3), [1, 2])
+
+
+def test_class_scores_and_predict_by_hand():
+    assignments = np.array([0, 0, 1, -1])
+    counts = np.array([[2, 4, 1, 9],   # scores [3, 1, 0] -> 0 (unassigned neuron ignored)
+                       [0, 1, 5, 0],   # [0.5, 5, 0]     -> 1
+                       [1, 1, 2, 0],   # [1, 2, 0]       -> 1
+                       [2, 0, 1, 0],   # [1, 1, 0]       -> tie -> 0
+                       [0, 0, 0, 7],   # only an unassigned neuron fired -> fallback
+                       [0, 0, 0, 0]])  # silent -> fallback
+    scores = ev.class_scores(counts, assignments, 3)
+    np.testing.assert_allclose(scores, [[3, 1, 0], [0.5, 5, 0], [1, 2, 0], [1, 1, 0],
+                                        [0, 0, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(ev.predict(counts, assignments, 3, fallback=2),
+                                  [0, 1, 1, 0, 2, 2])
+    np.testing.assert_array_equal(ev.predict(counts, assignments, 3), [0, 1, 1, 0, 0, 0])
+    np.testing.assert_array_equal(ev.silent_samples(counts), [0, 0, 0, 0, 0, 1])
+
+
+def test_label_then_predict_recovers_selective_neurons():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(3), [10, 20, 5])
+    preferred = np.repeat(np.arange(3), 4)  # 12 neurons, 4 per class
+    rates = np.where(labels[:, None] == preferred[None, :], 6.0, 1.0)
+    counts = rng.poisson(rates)
+    assignments = ev.assign_labels(counts, labels, 3)
+    np.testing.assert_array_equal(assignments, preferred)
+    assert np.mean(ev.predict(counts, assignments, 3) == labels) > 0.9
+
+
+# ------------------------------------------------------------------ metrics
+def test_metrics_accuracy_vs_uar():
+    y_true = np.array([0] * 8 + [1] * 2)
+    y_pred = np.zeros(10, dtype=int)
+    m = ev.metrics(y_true, y_pred, ("a", "b", "c"))
+    assert m["accuracy"] == pytest.approx(0.8)
+    assert m["uar"] == pytest.approx(0.5)  # mean of recalls 1.0 and 0.0; "c" is absent
+    assert m["per_class_accuracy"] == {"a": 1.0, "b": 0.0, "c": None}
+    assert m["confusion"] == [[8, 0, 0], [2, 0, 0], [0, 0, 0]]
+    assert m["n"] == 10
+
+
+def test_metrics_hand_made_confusion():
+    # rows true, columns predicted
+    confusion = np.array([[3, 1, 0],
+                          [0, 2, 2],
+                          [1, 0, 1]])
+    y_true = np.repeat(np.repeat(np.arange(3), 3), confusion.ravel())
+    y_pred = np.repeat(np.tile(np.arange(3), 3), confusion.ravel())
+    m = ev.metrics(y_true, y_pred, ("x", "y", "z"))
+    assert m["confusion"] == confusion.tolist()
+    assert m["accuracy"] == pytest.approx(6 / 10)
+    assert m["per_class_accuracy"] == pytest.approx({"x": 0.75, "y": 0.5, "z": 0.5})
+    assert m["uar"] == pytest.approx((0.75 + 0.5 + 0.5) / 3)
+
+
+def test_metrics_rejects_bad_input():
+    with pytest.raises(ValueError):
+        ev.metrics([0, 1], [0, -1], ("a", "b"))
+    with pytest.raises(ValueError):
+        ev.metrics([0, 1], [0], ("a", "b"))
+    with pytest.raises(ValueError):
+        ev.metrics([], [], ("a", "b"))
+
+
+# ------------------------------------------------------------------ supervised references
+def toy_counts(n_per_class: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson counts, 3 classes, 15 neurons of which 5 prefer each class."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(3), n_per_class)
+    rates = np.where(y[:, None] == np.repeat(np.arange(3), 5)[None, :], 8.0, 2.0)
+    return rng.poisson(rates), y
+
+
+def test_linear_readout_separable_and_shuffled():
+    x_train, y_train = toy_counts(30, seed=1)
+    x_test, y_test = toy_counts(20, seed=2)
+    m = ev.linear_readout(x_train, y_train, x_test, y_test, seed=0, classes=("a", "b", "c"))
+    assert m["supervised"] is True and m["accuracy"] > 0.9 and m["n"] == 60
+    assert set(m["per_class_accuracy"]) == {"a", "b", "c"}
+    shuffled = np.random.default_rng(3).permutation(y_train)
+    chance = ev.linear_readout(x_train, shuffled, x_test, y_test, seed=0)
+    assert chance["uar"] < 0.6
+
+
+def toy_features(n_per_class: int, seed: int):
+    """Unscaled features (n, 4, 30) whose per-coefficient means depend on the class; padded."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(3), n_per_class)
+    means = np.array([[0, 0, 0, 0], [2, 0, -2, 0], [0, 2, 0, -2]], dtype=float)
+    x = rng.normal(means[y][:, :, None], 1.0, (y.size, 4, 30))
+    n_valid = rng.integers(10, 31, y.size)
+    x[~valid_mask(n_valid, 30)[:, None, :].repeat(4, axis=1)] = 0.0
+    return x.astype(np.float32), y, n_valid
+
+
+def test_frame_statistics_ignores_padding():
+    x, _, n_valid = toy_features(2, seed=0)
+    stats = ev.frame_statistics(x, n_valid)
+    garbage = x.copy()
+    garbage[~valid_mask(n_valid, 30)[:, None, :].repeat(4, axis=1)] = 1e3
+    np.testing.assert_allclose(ev.frame_statistics(garbage, n_valid), stats)
+    np.testing.assert_allclose(stats[0, :4], x[0, :, :n_valid[0]].mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(stats[0, 4:], x[0, :, :n_valid[0]].std(axis=1), rtol=1e-5)
+
+
+def test_svm_baseline_separable_and_shuffled():
+    x_train, y_train, n_train = toy_features(30, seed=1)
+    x_test, y_test, n_test = toy_features(20, seed=2)
+    m = ev.svm_baseline(x_train, y_train, x_test, y_test, n_train, n_test, seed=0)
+    assert m["supervised"] is True and m["accuracy"] > 0.9
+    assert m["C"] > 0 and m["gamma"] > 0
+    shuffled = np.random.default_rng(3).permutation(y_train)
+    chance = ev.svm_baseline(x_train, shuffled, x_test, y_test, n_train, n_test, seed=0)
+    assert chance["uar"] < 0.6

@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train and evaluate a network")
-    t.add_argument("dataset", nargs="?", default=None, help=f"one of {', '.join(DATASETS)} "
+    t.add_argument("dataset", nargs="?", default=None, choices=DATASETS, help=f"one of {', '.join(DATASETS)} "
                    "(default: the config's, else synthetic)")
     t.add_argument("--root", help="dataset folder")
     t.add_argument("--config", help="TOML config file (see configs/)")

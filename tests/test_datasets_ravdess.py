@@ -8,8 +8,6 @@ from stdp_emo.datasets import load_dataset
 from stdp_emo.datasets.ravdess import RavdessCode, load, parse_name
 from stdp_emo.errors import DataError
 
-REAL_RAVDESS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "ravdess"
-
 
 def touch(root: Path, *relpaths: str) -> None:
     for rel in relpaths:
@@ -183,9 +181,9 @@ def test_load_dataset_dispatch(tmp_path):
         load_dataset("iemocap", tmp_path)
 
 
-@pytest.mark.skipif(not REAL_RAVDESS.is_dir(), reason=f"real RAVDESS not found at {REAL_RAVDESS}")
-def test_real_ravdess():
-    ds = load(REAL_RAVDESS)
+def test_real_ravdess(ravdess_root):
+    """The real data beside the checkout (``../shared/data/ravdess``; skipped when absent)."""
+    ds = load(ravdess_root)
     assert len(ds) == 1200
     assert len(set(ds.actors)) == 20
     assert len(set(ds.labels)) == 8 == len(ds.classes)
@@ -193,3 +191,19 @@ def test_real_ravdess():
     counts = ds.counts()
     assert counts["class"]["neutral"] == 80 and counts["class"]["angry"] == 160
     assert set(counts["actor"].values()) == {60}
+
+
+def test_format_counts(tmp_path):
+    from stdp_emo.datasets.summary import format_counts
+
+    touch(tmp_path, "Actor_01/03-01-05-02-01-01-01.wav", "Actor_01/02-01-05-02-01-01-01.mp4",
+          "Actor_10/03-01-01-01-02-02-10.wav")
+    text = format_counts(load(tmp_path))
+    lines = text.splitlines()
+    assert lines[0] == "ravdess: RAVDESS (real audio + video)"
+    assert "2 clips, 2 actors, 8 classes" in text
+    header = next(line for line in lines if line.startswith("actor"))
+    assert header.split() == ["actor", *EMOTIONS_RAVDESS, "total"]
+    assert next(line for line in lines if line.startswith("01")).split() == ["01", *"00001000", "1"]
+    assert next(line for line in lines if line.startswith("total")).split()[-1] == "2"
+    assert lines[-1] == "modality: audio 1, audio+video 1"

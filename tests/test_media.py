@@ -18,8 +18,8 @@ def tone(seconds: float = 0.5, sr: int = SR, freq: float = 440.0, amp: float = 0
     return (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
 
-def write_av(path: Path, audio_codec: str | None, video_codec: str = "mpeg4", y: np.ndarray | None = None,
-             sr: int = SR, channels: int = 1, fps: int = 10) -> Path:
+def write_av(path: Path, audio_codec: str | None, video_codec: str = "mpeg4",
+             y: np.ndarray | None = None, sr: int = SR, channels: int = 1, fps: int = 10) -> Path:
     """Write a tiny video (32x32 grey frames) with an optional audio stream ``y`` (mono, float)."""
     y = tone(sr=sr) if y is None else y
     layout = "stereo" if channels == 2 else "mono"

@@ -66,6 +66,12 @@ def test_paper_rule_soft_bound_shrinks_near_w_max(runtime_device):
     assert 0 < high < low
 
 
+def test_paper_rule_weight_above_w_max_stays_finite(runtime_device):
+    # normalisation can leave w > w_max; the soft bound must not produce NaN
+    w = _pair_network(runtime_device, "paper", [10.0], [15.0], w0=1.5)
+    assert math.isfinite(w) and w == NetworkConfig().w_max
+
+
 def test_trace_rule_matches_dc15_code(runtime_device):
     cfg = NetworkConfig()
     # post at 5 ms (no earlier pre: no change), pre at 10 ms (depression by the post1 trace),

@@ -17,7 +17,8 @@ def make_dataset(n_actors: int = 10, per_class: int = 6, actors=None, n_classes:
     actors = actors or [f"{a:02d}" for a in range(1, n_actors + 1)]
     clips = [Clip(id=f"{a}-{k}-{i}", actor=a, label=k, audio_path=Path(f"{a}/{k}/{i}.wav"))
              for a in actors for k in range(n_classes) for i in range(per_class)]
-    return Dataset("test", Path("root"), EMOTIONS_RAVDESS[:n_classes], tuple(sorted(clips, key=lambda c: c.id)))
+    clips.sort(key=lambda c: c.id)
+    return Dataset("test", Path("root"), EMOTIONS_RAVDESS[:n_classes], tuple(clips))
 
 
 def check_partition(ds, train, test):
@@ -83,7 +84,8 @@ def test_speaker_split_non_numeric_actors():
 
 def test_speaker_split_deterministic_and_seeded():
     ds = make_dataset(n_actors=20, per_class=1)
-    runs = [tuple(sorted(set(ds.actors[split(ds, "speaker", 0.2, seed=s)[1]]))) for s in (0, 0, 1, 2, 3)]
+    runs = [tuple(sorted(set(ds.actors[split(ds, "speaker", 0.2, seed=s)[1]])))
+            for s in (0, 0, 1, 2, 3)]
     assert runs[0] == runs[1]
     assert len(set(runs[1:])) > 1
 
@@ -98,8 +100,9 @@ def test_too_few():
         split(ds.subset([]), "random", 0.2, seed=0)
 
 
-@pytest.mark.parametrize("kind, fraction, words", [("loso", 0.2, "unknown kind"), ("random", 0.0, "test_fraction"),
-                                                    ("speaker", 1.0, "test_fraction")])
+@pytest.mark.parametrize("kind, fraction, words", [
+    ("loso", 0.2, "unknown kind"), ("random", 0.0, "test_fraction"), ("speaker", 1.0, "test_fraction"),
+])
 def test_bad_arguments(kind, fraction, words):
     with pytest.raises(ConfigError, match=words):
         split(make_dataset(), kind, fraction, seed=0)

@@ -51,7 +51,8 @@ def load_dataset(name: str, root: str | os.PathLike | None = None,
 
         return synthetic.load(root or None)
     if not root:
-        raise DataError(f"dataset '{name}' needs a root folder (e.g. --root DIR or data.root in the config)")
+        raise DataError(f"dataset '{name}' needs a root folder "
+                        f"(e.g. --root DIR, or data.root in the config)")
     if name == "ravdess":
         from . import ravdess
 

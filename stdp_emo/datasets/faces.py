@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +51,7 @@ AUS = (1, 2, 4, 5, 6, 7, 9, 10, 12, 15, 16, 20, 23, 25, 26, 43)
 
 PROTOTYPES: dict[str, dict[int, float]] = {
     "neutral": {},
-    "calm": {43: 0.25, 12: 0.12},
+    "calm": {43: 0.35, 12: 0.15},
     "happy": {6: 0.8, 12: 1.0, 25: 0.4},
     "sad": {1: 0.9, 4: 0.5, 15: 0.8, 43: 0.3},
     "angry": {4: 1.0, 5: 0.6, 7: 0.8, 23: 0.8},
@@ -384,6 +383,20 @@ class _Face:
         _ellipse(img, (self.cx, self.cy + 0.3 * self.b + 0.5 * jaw * self.a),
                  (0.78 * self.a, 0.7 * self.b), color)
 
+    def render(self, au: dict[int, float], jaw: float, blink: float, gaze: tuple[float, float],
+               background: np.ndarray, M: np.ndarray | None = None) -> np.ndarray:
+        """The face over ``background`` (H, W), moved by the 2x3 affine ``M``: (H, W) float32."""
+        h, w = background.shape
+        layer = np.empty((h, w), np.uint8)
+        alpha = np.empty((h, w), np.uint8)
+        self.draw(layer, alpha, au, jaw, blink, gaze)
+        shaded = layer * self.shade
+        a = alpha * np.float32(1 / 255)
+        if M is not None:
+            shaded = cv2.warpAffine(shaded, M, (w, h), flags=cv2.INTER_LINEAR)
+            a = cv2.warpAffine(a, M, (w, h), flags=cv2.INTER_LINEAR)
+        return background + a * (shaded - background)
+
     def draw(self, img: np.ndarray, alpha: np.ndarray, au: dict[int, float], jaw: float,
              blink: float, gaze: tuple[float, float]) -> None:
         """Draw the whole face for AU intensities ``au`` (0..1) into ``img`` and ``alpha``.
@@ -601,24 +614,53 @@ def render_face_video(emotion: int, intensity: int, actor: int, audio: np.ndarra
     dy = _slow_noise(t, rng, 0.010 * m)
     rot = _slow_noise(t, rng, 2.5)                              # degrees
     scl = 1.0 + _slow_noise(t, rng, 0.015)
-    bg = _background((w, h), rng)
+    bg = _background((w, h), np.random.default_rng([seed, actor, 0xB6]))
     noise_rng = np.random.default_rng([seed, actor, emotion, intensity, trial, 0x5E45])
 
     frames = np.empty((n, h, w), dtype=np.uint8)
-    layer = np.empty((h, w), dtype=np.uint8)
-    alpha = np.empty((h, w), dtype=np.uint8)
     for i in range(n):
-        face.draw(layer, alpha, dict(zip(AUS, aus[i].tolist())), float(jaw[i]), float(blink[i]),
-                  (float(gx[i]), float(gy[i])))
         M = cv2.getRotationMatrix2D((face.cx, face.cy), float(rot[i]), float(scl[i]))
         M[:, 2] += (dx[i], dy[i])
-        lw = cv2.warpAffine(layer * face.shade, M, (w, h), flags=cv2.INTER_LINEAR)
-        aw = cv2.warpAffine(alpha, M, (w, h), flags=cv2.INTER_LINEAR).astype(np.float32) * (1 / 255)
-        img = bg + aw * (lw - bg)
+        img = face.render(dict(zip(AUS, aus[i].tolist())), float(jaw[i]), float(blink[i]),
+                          (float(gx[i]), float(gy[i])), bg, M)
         img += noise_rng.standard_normal((h, w), dtype=np.float32) * 1.5
         np.clip(img, 0, 255, out=img)
         frames[i] = img      # cast truncates to uint8 grey levels
     return frames
+
+
+def render_expression(actor: int, aus: dict[int, float] | None = None, jaw: float = 0.0,
+                      blink: float = 0.0, size: tuple[int, int] = (160, 160), seed: int = 0) -> np.ndarray:
+    """One still frame of an actor's face with given AU intensities (no motion, no noise).
+
+    Parameters
+    ----------
+    actor : int
+        RAVDESS actor 1-24.
+    aus : dict or None
+        AU number (see :data:`AUS`) -> intensity in [0, 1]; missing = 0.
+    jaw : float
+        Jaw drop in face half-widths (0.3 = fully open).
+    blink : float
+        Lid closure in [0, 1].
+    size : (int, int)
+        Frame (width, height) in pixels.
+    seed : int
+        Base seed (the actor's face and background depend on (seed, actor)).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (H, W), uint8 grey.
+    """
+    w, h = (int(v) for v in size)
+    unknown = set(aus or {}) - set(AUS)
+    if unknown:
+        raise ValueError(f"unknown action units {sorted(unknown)} (modelled: {AUS})")
+    face = _Face(make_actor(actor, seed), (w, h))
+    bg = _background((w, h), np.random.default_rng([seed, actor, 0xB6]))
+    img = face.render(dict(aus or {}), jaw, blink, (0.0, 0.0), bg)
+    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float = 30.0) -> Path:
@@ -652,7 +694,8 @@ def write_video(path: str | os.PathLike, frames: np.ndarray, fps: float = 30.0) 
     rate = Fraction(fps).limit_denominator(1001)
     codec = _video_codec()
     with atomic_path(path, suffix=".mp4") as tmp:
-        with av.open(str(tmp), "w", format="mp4") as container:
+        # faststart: the index (moov) goes first, so a truncated copy still plays up to the cut
+        with av.open(str(tmp), "w", format="mp4", options={"movflags": "faststart"}) as container:
             stream = container.add_stream(codec, rate=rate)
             stream.width, stream.height = frames.shape[2], frames.shape[1]
             stream.pix_fmt = "yuv420p"

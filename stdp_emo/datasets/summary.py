@@ -26,7 +26,8 @@ def format_counts(dataset: Dataset) -> str:
     header = ["actor", *dataset.classes, "total"]
     rows = [[actor, *(str(per_cell[actor, k]) for k in range(len(dataset.classes))), str(n)]
             for actor, n in counts["actor"].items()]
-    rows.append(["total", *(str(counts["class"].get(c, 0)) for c in dataset.classes), str(len(dataset))])
+    totals = (str(counts["class"].get(c, 0)) for c in dataset.classes)
+    rows.append(["total", *totals, str(len(dataset))])
     lines = [
         f"{dataset.name}: {dataset.description}",
         f"root: {dataset.root}",
@@ -40,7 +41,7 @@ def format_counts(dataset: Dataset) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    """Lines of a table: first column left-aligned, the others right-aligned, a rule under the header."""
+    """Lines of a table: first column left, others right-aligned; rules above and below the body."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:

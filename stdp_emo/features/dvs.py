@@ -69,14 +69,18 @@ class DVSConfig:
         ``leak_rate_hz * pos_threshold`` per second, so a static pixel fires
         ON events at about this rate (random initial phase per pixel).
     shot_noise_rate_hz : float
-        Poisson noise events per pixel per second (half ON, half OFF).
+        Poisson noise events per pixel per second (half ON, half OFF); they
+        neither move the memorised level nor obey the refractory period.
     log_eps : float
         Linear-log switch intensity (on [0, 1]): below it the intensity is
         mapped linearly (v2e: 20/255), above it logarithmically; the intensity
         is expressed in 0..255 grey levels as v2e does.
     upsample_factor : int
         Temporal upsampling: ``k - 1`` linearly interpolated frames are
-        inserted between consecutive frames (1 = none).
+        inserted between consecutive frames (1 = none).  Linear interpolation
+        is monotonic between frames, so it changes event times (crossings are
+        then placed on the interpolated intensity) but not event counts; v2e
+        uses a learned (SuperSloMo) interpolator instead.
     sensitivity : float
         ``framediff`` threshold on the intensity difference (intensity in [0, 1]).
     seed : int

@@ -12,6 +12,7 @@ frames) raise :class:`~stdp_emo.errors.DataError` with one line naming it.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -57,16 +58,9 @@ def read_video(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, float]:
         raise DataError(f"{path}: {'not a file' if path.exists() else 'video file not found'}")
     try:
         import av  # noqa: F401
-    except ImportError:  # pragma: no cover - PyAV is a dependency; OpenCV as a last resort
+    except ImportError:  # pragma: no cover - PyAV is a dependency; OpenCV as a fallback
         return _read_cv2(path)
-    try:
-        frames, pts, fps = _read_av(path)
-    except DataError as err:
-        try:   # OpenCV's FFmpeg build may read what PyAV's cannot
-            frames, pts, fps = _read_cv2(path)
-        except DataError:
-            raise err from None
-    return frames, pts, fps
+    return _read_av(path)
 
 
 def _read_av(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
@@ -74,31 +68,43 @@ def _read_av(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
     import av
 
     frames, times = [], []
-    fps = 0.0
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:
                 raise DataError(f"{path}: no video stream")
             stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
             rate = stream.average_rate or stream.guessed_rate
             fps = float(rate) if rate else 0.0
             tb = float(stream.time_base) if stream.time_base else 0.0
+            declared = int(stream.frames or 0)
+            damage = None
             try:
-                for frame in container.decode(stream):
-                    frames.append(frame.to_ndarray(format="gray"))
-                    times.append(frame.pts * tb if frame.pts is not None and tb else np.nan)
-            except (av.FFmpegError, OSError, ValueError) as e:
+                for packet in container.demux(stream):
+                    try:
+                        decoded = packet.decode()
+                    except av.FFmpegError as e:        # a corrupt packet: skip it, keep going
+                        damage = damage or e
+                        continue
+                    for frame in decoded:
+                        frames.append(frame.to_ndarray(format="gray"))
+                        times.append(frame.pts * tb if frame.pts is not None and tb else np.nan)
+            except (av.FFmpegError, OSError) as e:      # the container breaks off
                 if not frames:
                     raise
-                warnings.warn(f"{path}: video is damaged after frame {len(frames)} ({_one_line(e, path)}); "
-                              f"using the {len(frames)} frames before it", stacklevel=3)
+                damage = damage or e
     except av.FFmpegError as e:
         raise DataError(f"{path}: cannot decode video ({_one_line(e, path)})") from None
     except (OSError, ValueError) as e:
         raise DataError(f"{path}: cannot read video ({_one_line(e, path)})") from None
     if not frames:
-        raise DataError(f"{path}: video has no frames")
+        if damage is None and not declared:
+            raise DataError(f"{path}: video has no frames")
+        why = _one_line(damage, path) if damage is not None else f"{declared} frames declared"
+        raise DataError(f"{path}: no frame could be decoded, the file is damaged or truncated ({why})")
+    if damage is not None or len(frames) < declared:
+        why = _one_line(damage, path) if damage is not None else f"{declared} frames declared"
+        warnings.warn(f"{path}: video is damaged or truncated ({why}); using the {len(frames)} "
+                      f"frames that could be decoded", stacklevel=3)
     return _finish(path, frames, np.array(times, dtype=np.float64), fps)
 
 
@@ -141,7 +147,7 @@ def _finish(path: Path, frames: list[np.ndarray], times_s: np.ndarray,
 
 def _one_line(e: BaseException, path: Path) -> str:
     """An exception message on one line, without the (repeated) file name."""
-    text = str(e).replace(f"'{path}'", "").replace(str(path), "")
+    text = re.sub(r"\[Errno -?\d+\]", "", str(e).replace(f"'{path}'", "").replace(str(path), ""))
     return " ".join(text.split()).strip(" :;") or type(e).__name__
 
 
@@ -199,7 +205,7 @@ class FaceCropper:
     min_neighbors: int = 5
 
     def detect(self, frame: np.ndarray) -> np.ndarray | None:
-        """Largest face in a grey frame (H, W) uint8: ``(cx, cy, side)`` in pixels, or None."""
+        """Largest face in a grey frame (H, W) uint8: ``(cx, cy, side)``, shape (3,), pixels, or None."""
         h, w = frame.shape
         scale = min(1.0, self.detect_width / w)
         small = frame if scale == 1.0 else cv2.resize(frame, (round(w * scale), round(h * scale)),
@@ -210,7 +216,9 @@ class FaceCropper:
         if len(boxes) == 0:
             return None
         x, y, bw, bh = boxes[np.argmax(boxes[:, 2] * boxes[:, 3])]
-        return np.array([x + bw / 2, y + bh / 2, max(bw, bh)], dtype=np.float64) / scale
+        # centre in pixel-centre coordinates (pixel i spans [i - 0.5, i + 0.5]), as cv2.getRectSubPix
+        return np.array([(x + (bw - 1) / 2 + 0.5) / scale - 0.5, (y + (bh - 1) / 2 + 0.5) / scale - 0.5,
+                         max(bw, bh) / scale])
 
     def track(self, frames: np.ndarray, fps: float = 30.0) -> tuple[np.ndarray | None, int]:
         """Face box per frame, shape (n_frames, 3) = (cx, cy, side) in pixels, and the detection count.
@@ -258,7 +266,7 @@ class FaceCropper:
         track, k = self.track(frames, fps)
         if track is None:
             warnings.warn(f"{name}: no face found in {n} frames; using a centre crop", stacklevel=2)
-            track = np.tile([w / 2, h / 2, min(h, w) / (1 + 2 * self.margin)], (n, 1))
+            track = np.tile([(w - 1) / 2, (h - 1) / 2, min(h, w) / (1 + 2 * self.margin)], (n, 1))
         out = np.empty((n, self.size, self.size), np.uint8)
         for i, (cx, cy, side) in enumerate(track):
             s = max(2, int(round(side * (1 + 2 * self.margin))))

@@ -103,11 +103,13 @@ w : 1
 """
 ON_PRE_FROZEN = "ge_post += w"
 
-# the paper's rule (DC15 eq. 4, MBY19): dw = eta (x_pre - x_tar)(w_max - w)^mu at post spikes
+# the paper's rule (DC15 eq. 4, MBY19): dw = eta (x_pre - x_tar)(w_max - w)^mu at post spikes.
+# Normalisation can push a weight above w_max; the soft-bound base is clipped at 0 there
+# (a negative base to a fractional power is NaN) and the result is clipped to [0, w_max].
 PAPER_ON_PRE = "ge_post += w"
 PAPER_ON_POST = """
 w_old = w
-w = clip(w + eta * (exp(-(t - t_last_pre) / tau_pre) - x_tar) * (w_max - w)**mu, 0, w_max)
+w = clip(w + eta * (exp(-(t - t_last_pre) / tau_pre) - x_tar) * clip(w_max - w, 0, w_max)**mu, 0, w_max)
 wsum_post += w - w_old
 """
 

@@ -1,0 +1,89 @@
+import json
+
+import numpy as np
+import pytest
+
+from stdp_emo.cli import main
+
+REPO_CONFIGS = __import__("pathlib").Path(__file__).resolve().parents[1] / "configs"
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch, standalone_cache):
+    monkeypatch.setenv("STDP_EMO_DATA", str(tmp_path / "datasets"))
+    monkeypatch.setenv("STDP_EMO_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("STDP_EMO_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("STDP_EMO_CACHE", str(standalone_cache))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_train_then_evaluate_tiny_network(isolated, capsys):
+    assert main(["train", "--config", str(REPO_CONFIGS / "tiny.toml"), "--quiet", "--tag", "smoke"]) == 0
+    out = capsys.readouterr().out
+    assert "unsupervised STDP" in out and "SUPERVISED" in out
+    runs = list((isolated / "runs" / "synthetic").iterdir())
+    assert len(runs) == 1 and runs[0].name.endswith("_smoke")
+    for f in ("config.toml", "split.json", "metrics.json", "log.txt", "predictions.json"):
+        assert (runs[0] / f).is_file(), f
+    metrics = json.loads((runs[0] / "metrics.json").read_text())
+    assert 0.0 <= metrics["unsupervised"]["accuracy"] <= 1.0
+    n_classes = 8
+    conf = np.array(metrics["unsupervised"]["confusion"])
+    assert conf.shape == (n_classes, n_classes) and conf.sum() == metrics["n_test"]
+    split = json.loads((runs[0] / "split.json").read_text())
+    assert not set(split["train_ids"]) & set(split["test_ids"])
+    models = list((isolated / "models").iterdir())
+    assert len(models) == 1
+    with np.load(models[0] / "network.npz", allow_pickle=False) as z:
+        assert z["w"].size == z["assignments"].size * 8 * 10    # fan-in 8 coefficients x 10 frames
+        assert np.all(z["w"] >= 0)
+
+    assert main(["evaluate", str(models[0]), "--quiet"]) == 0
+    out2 = capsys.readouterr().out
+    assert "unsupervised STDP" in out2
+    ev = sorted((isolated / "runs" / "synthetic").glob("*_evaluate"))
+    assert len(ev) == 1
+    m2 = json.loads((ev[0] / "metrics.json").read_text())
+    # same frozen network, same test split, same random streams: identical result
+    assert m2["unsupervised"]["accuracy"] == metrics["unsupervised"]["accuracy"]
+    assert m2["unsupervised"]["confusion"] == metrics["unsupervised"]["confusion"]
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["train", "nosuchset"], "invalid choice"),
+])
+def test_argparse_rejects_unknown_dataset(isolated, capsys, argv, needle):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_bad_config_key_is_one_line_error(isolated, capsys):
+    bad = isolated / "bad.toml"
+    bad.write_text("[network]\nn_featurez = 3\n")
+    assert main(["train", "--config", str(bad), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "n_featurez" in err and str(bad) in err
+    assert len(err.splitlines()) == 1
+    assert not (isolated / "runs").exists() and not (isolated / "models").exists()
+
+
+def test_empty_ravdess_root_is_one_line_error(isolated, capsys):
+    (isolated / "empty").mkdir()
+    assert main(["train", "ravdess", "--root", str(isolated / "empty"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "empty" in err and len(err.splitlines()) == 1
+
+
+def test_evaluate_missing_model_dir(isolated, capsys):
+    assert main(["evaluate", str(isolated / "no_model")]) == 2
+    assert "not a model directory" in capsys.readouterr().err
+
+
+def test_datasets_command_counts(isolated, capsys, ravdess_root):
+    assert main(["datasets", "ravdess", "--root", str(ravdess_root)]) == 0
+    out = capsys.readouterr().out
+    assert "1200" in out and "Actor" in out or "01" in out

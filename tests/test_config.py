@@ -1,0 +1,60 @@
+import pytest
+
+from stdp_emo import config as C
+from stdp_emo.errors import ConfigError
+from stdp_emo.network import parameters as P
+
+
+def test_defaults_come_from_parameters_module():
+    cfg = C.ExperimentConfig()
+    assert cfg.encoding.max_rate_hz == P.MAX_RATE.value == 63.75
+    assert cfg.network.theta_plus_mv == P.THETA_PLUS.value
+    assert cfg.network.n_features == 60 and cfg.network.window == 10
+    assert cfg.audio.n_frames == 388 and cfg.audio.n_mfcc == 40 and cfg.audio.fmax_hz == 8000
+
+
+def test_toml_round_trip(tmp_path):
+    cfg = C.ExperimentConfig().replace(audio={"kind": "mel"}, train={"epochs": 3})
+    path = tmp_path / "c.toml"
+    path.write_text(C.to_toml(cfg))
+    assert C.load(path) == cfg
+
+
+def test_partial_file_keeps_defaults(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[network]\nn_features = 12\n')
+    cfg = C.load(path)
+    assert cfg.network.n_features == 12 and cfg.network.window == 10
+
+
+@pytest.mark.parametrize("text, needle", [
+    ('[network]\nn_feature = 12\n', "unknown key 'n_feature'"),
+    ('[netwrk]\nn_features = 12\n', "unknown section [netwrk]"),
+    ('[network]\nn_features = "12"\n', "network].n_features: expected an integer"),
+    ('[network]\nn_features = 1.5\n', "expected an integer"),
+    ('[audio]\nkind = "mffc"\n', "is not one of"),
+    ('[train]\nepochs = 0\n', "train].epochs: must be > 0"),
+    ('[data]\ntest_fraction = 1.5\n', "test_fraction"),
+    ('[audio]\nfmax_hz = 9000.0\n', "Nyquist"),
+    ('[network\n', "not valid TOML"),
+])
+def test_bad_config_names_file_and_key(tmp_path, text, needle):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        C.load(path)
+    msg = str(e.value)
+    assert needle in msg and str(path) in msg and "\n" not in msg
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read config"):
+        C.load(tmp_path / "nope.toml")
+
+
+def test_config_is_frozen_and_digest_changes():
+    cfg = C.ExperimentConfig()
+    with pytest.raises(Exception):
+        cfg.network.eta = 1.0
+    assert cfg.digest("audio") != cfg.replace(audio={"kind": "mel"}).digest("audio")
+    assert cfg.digest("audio") == cfg.replace(network={"eta": 0.5}).digest("audio")

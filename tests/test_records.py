@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from stdp_emo.config import ExperimentConfig
+from stdp_emo.errors import DataError
+from stdp_emo.fileio import atomic_directory, write_text
+from stdp_emo.records import Model, RunRecord, load_model, save_model
+from stdp_emo.simulate import spike_counts
+
+
+def _model():
+    arrays = {"w": np.arange(6.0), "theta": np.ones(3) * 0.02, "assignments": np.array([0, 1, -1]),
+              "scale_low": np.zeros(2), "scale_high": np.ones(2)}
+    return Model(ExperimentConfig().replace(train={"epochs": 2}), arrays, {"classes": ["a", "b"]})
+
+
+def test_model_round_trip_without_pickles(tmp_path):
+    path = save_model(_model(), "m", home=tmp_path)
+    m = load_model(path)
+    assert m.config.train.epochs == 2 and m.info["classes"] == ["a", "b"]
+    np.testing.assert_array_equal(m.arrays["assignments"], [0, 1, -1])
+    with np.load(path / "network.npz", allow_pickle=False) as z:
+        assert all(z[k].dtype != object for k in z.files)
+
+
+def test_models_are_never_overwritten(tmp_path):
+    a = save_model(_model(), "m", home=tmp_path)
+    b = save_model(_model(), "m", home=tmp_path)
+    assert a != b and a.exists() and b.exists()
+
+
+def test_interrupted_model_write_leaves_nothing(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_directory(tmp_path / "m") as tmp:
+            write_text(tmp / "config.toml", "x")
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_corrupt_model_is_refused_with_one_line(tmp_path):
+    path = save_model(_model(), "m", home=tmp_path)
+    (path / "network.npz").write_bytes(b"garbage")
+    with pytest.raises(DataError, match="network.npz: unreadable") as e:
+        load_model(path)
+    assert "\n" not in str(e.value)
+    with pytest.raises(DataError, match="not a model directory"):
+        load_model(tmp_path / "nothing")
+
+
+def test_run_records_are_unique(tmp_path):
+    a, b = RunRecord("synthetic", "t", home=tmp_path), RunRecord("synthetic", "t", home=tmp_path)
+    try:
+        assert a.path != b.path and a.path.parent == tmp_path / "synthetic"
+        assert (a.path / "log.txt").exists()
+    finally:
+        a.close()
+        b.close()
+
+
+def test_spike_counts_only_count_presentation_window():
+    # sample length 500 ms, presentation 350 ms
+    i = np.array([0, 1, 1, 0, 2])
+    t = np.array([10.0, 349.0, 360.0, 510.0, 999.0])
+    c = spike_counts(i, t, 2, 3, 500.0, 350.0)
+    np.testing.assert_array_equal(c, [[1, 1, 0], [1, 0, 0]])

@@ -20,6 +20,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -66,7 +67,7 @@ def main(argv=None) -> int:
 
     # supervised SVM on MFCC statistics, same split
     prep = prepare(cfg, progress=False)
-    feats, n_valid, _ = extract_dataset(prep.dataset, cfg.audio.__class__(**{**cfg.audio.__dict__, "kind": "mfcc"}),
+    feats, n_valid, _ = extract_dataset(prep.dataset, dataclasses.replace(cfg.audio, kind="mfcc"),
                                         progress=False)
     y = prep.dataset.labels
     tr, te = prep.train_idx, prep.test_idx

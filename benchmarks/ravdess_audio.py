@@ -43,6 +43,11 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--config", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--validation", action="store_true",
+                    help="tuning mode: evaluate on a validation part of the training split, "
+                         "never on the test split")
+    ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="override a config value (TOML literal), e.g. network.spike_block_ms=5.0")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     if not args.root.is_dir():
@@ -57,8 +62,17 @@ def main(argv=None) -> int:
     train_over = {"seed": args.seed}
     if args.epochs is not None:
         train_over["epochs"] = args.epochs
+    import tomllib
+    overrides: dict = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        section, _, field = key.partition(".")
+        overrides.setdefault(section, {})[field] = tomllib.loads(f"v = {value}")["v"]
+    if overrides:
+        cfg = cfg.replace(**overrides)
     cfg = cfg.replace(data={"dataset": "ravdess", "root": str(args.root), "split": args.split,
-                            "seed": args.seed},
+                            "seed": args.seed,
+                            "holdout": "validation" if args.validation else "test"},
                       audio={"kind": args.features}, train=train_over)
     t0 = time.perf_counter()
     out = train(cfg, tag=f"bench_{args.features}_{args.split}", progress=not args.quiet)
@@ -79,6 +93,7 @@ def main(argv=None) -> int:
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "machine": platform.machine()},
         "root": str(args.root), "features": args.features, "split": args.split,
+        "holdout": cfg.data.holdout, "overrides": args.set,
         "epochs": cfg.train.epochs, "seed": args.seed,
         "n_train": m["n_train"], "n_test": m["n_test"],
         "stdp_unsupervised": {"accuracy": m["unsupervised"]["accuracy"], "uar": m["unsupervised"]["uar"],
@@ -97,7 +112,8 @@ def main(argv=None) -> int:
     }
     text = json.dumps(result, indent=2)
     print(text)
-    dest = args.out or REPO / "benchmarks" / "results" / f"ravdess_audio_{args.features}_{args.split}_s{args.seed}.json"
+    dest = args.out or REPO / "benchmarks" / "results" / (
+        f"ravdess_audio_{args.features}_{args.split}_{cfg.data.holdout}_s{args.seed}.json")
     dest.parent.mkdir(parents=True, exist_ok=True)
     from stdp_emo.fileio import write_text
     write_text(dest, text + "\n")

@@ -57,6 +57,10 @@ class DataConfig:
         RAVDESS: also use the song clips (vocal channel 02).
     max_per_class : int
         Use at most this many clips per emotion (0 = all); for quick runs.
+    holdout : {"test", "validation"}
+        ``test``: evaluate on the test split.  ``validation``: for tuning, split
+        the *training* part again (same kind and fraction) and evaluate on that
+        validation part; the test split is not used at all.
     """
 
     dataset: Literal["synthetic", "ravdess", "enterface"] = "synthetic"
@@ -66,6 +70,7 @@ class DataConfig:
     seed: int = 0
     include_song: bool = False
     max_per_class: int = 0
+    holdout: Literal["test", "validation"] = "test"
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,21 @@ def limit_per_class(dataset: Dataset, max_per_class: int, seed: int) -> Dataset:
     return dataset.subset(sorted(keep))
 
 
+def experiment_split(dataset: Dataset, d) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the clips to train on and to evaluate on, per ``d`` (a DataConfig).
+
+    With ``d.holdout == "validation"`` the training part of the split is split
+    again (same kind, fraction, seed + 1) and its second part is returned in place
+    of the test split, which is then not used at all.
+    """
+    train_idx, test_idx = split(dataset, d.split, d.test_fraction, d.seed)
+    if d.holdout == "validation":
+        inner_train, inner_val = split(dataset.subset(train_idx), d.split, d.test_fraction,
+                                       d.seed + 1)
+        train_idx, test_idx = train_idx[inner_train], train_idx[inner_val]
+    return train_idx, test_idx
+
+
 def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | None = None,
             split_ids: tuple[list[str], list[str]] | None = None,
             scaler: Scaler | None = None) -> Prepared:
@@ -82,7 +97,7 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         dataset = load_dataset(d.dataset, d.root or None, include_song=d.include_song)
         dataset = limit_per_class(dataset, d.max_per_class, d.seed)
     if split_ids is None:
-        train_idx, test_idx = split(dataset, d.split, d.test_fraction, d.seed)
+        train_idx, test_idx = experiment_split(dataset, d)
     else:
         pos = {c.id: k for k, c in enumerate(dataset.clips)}
         missing = [i for i in split_ids[0] + split_ids[1] if i not in pos]
@@ -169,7 +184,7 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         prep = prepare(cfg, progress=progress)
         timings["features_s"] = prep.feature_seconds
         split_info = describe_split(prep.dataset, prep.train_idx, prep.test_idx)
-        split_info.update(kind=cfg.data.split, seed=cfg.data.seed,
+        split_info.update(kind=cfg.data.split, seed=cfg.data.seed, holdout=cfg.data.holdout,
                           train_ids=[prep.dataset.clips[i].id for i in prep.train_idx],
                           test_ids=[prep.dataset.clips[i].id for i in prep.test_idx])
         record.write_json("split.json", split_info)

@@ -87,3 +87,4 @@ def test_datasets_command_counts(isolated, capsys, ravdess_root):
     assert main(["datasets", "ravdess", "--root", str(ravdess_root)]) == 0
     out = capsys.readouterr().out
     assert "1200" in out and "Actor" in out or "01" in out
+

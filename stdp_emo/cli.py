@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the config's, else synthetic)")
     t.add_argument("--root", help="dataset folder")
     t.add_argument("--config", help="TOML config file (see configs/)")
+    t.add_argument("--modality", choices=["audio", "visual"], help="input the network learns from "
+                   "(default audio; visual needs face videos: see `stdp-emo synth faces`)")
     t.add_argument("--features", choices=["mfcc", "mel"])
     t.add_argument("--split", choices=["random", "speaker"])
     t.add_argument("--epochs", type=int)
@@ -87,6 +89,8 @@ def _train_config(args):
         audio["kind"] = args.features
     if args.epochs is not None:
         train["epochs"] = args.epochs
+    if args.modality:
+        train["modality"] = args.modality
     if args.n_features is not None:
         net["n_features"] = args.n_features
     return cfg.replace(data=data, audio=audio, train=train, network=net)
@@ -136,7 +140,8 @@ def _dispatch(args) -> int:
         from .experiment import train
 
         cfg = _train_config(args)
-        tag = args.tag or f"{cfg.data.dataset}_{cfg.audio.kind}_{cfg.data.split}"
+        feat = cfg.audio.kind if cfg.train.modality == "audio" else "visual"
+        tag = args.tag or f"{cfg.data.dataset}_{feat}_{cfg.data.split}"
         out = train(cfg, tag=tag, model_name=args.name, progress=progress,
                     runs_home=args.runs_dir, models_home=args.models_dir)
         print(format_results(out["metrics"]))

@@ -30,7 +30,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError
+from .features.dvs import DVSConfig as _DVSConfig
 from .network import parameters as P
+
+_DVS = _DVSConfig()
 
 
 def _v(p: P.Param):
@@ -119,6 +122,56 @@ class AudioConfig:
 
 
 @dataclass(frozen=True)
+class VisualConfig:
+    """Face video -> simulated event camera (DVS) -> input rates.
+
+    Attributes
+    ----------
+    dvs_method : {"v2e", "framediff"}
+        v2e-style log-intensity emulator, or the frame-difference scheme of
+        Wang et al. (Spiking Emotions) with ``sensitivity``.
+    pos_threshold, neg_threshold, threshold_sigma : float
+        ON/OFF log-contrast thresholds and their per-pixel spread (v2e).
+    refractory_us : int
+        Per-pixel refractory period, microseconds.
+    leak_rate_hz, shot_noise_rate_hz : float
+        Optional leak and shot-noise events per pixel.
+    upsample_factor : int
+        Temporal upsampling by linear frame interpolation (1 = none).
+    sensitivity : float
+        Threshold of the frame-difference scheme, on [0, 1] intensity.
+    dvs_seed : int
+        Seed of the per-pixel thresholds and noise.
+    crop_size : int
+        Face crop side (the sensor is crop_size x crop_size; MBY19: 100).
+    merge_polarity : bool
+        One input channel for ON and OFF events instead of two.
+    """
+
+    dvs_method: Literal["v2e", "framediff"] = _DVS.method
+    pos_threshold: float = _DVS.pos_threshold
+    neg_threshold: float = _DVS.neg_threshold
+    threshold_sigma: float = _DVS.threshold_sigma
+    refractory_us: int = _DVS.refractory_us
+    leak_rate_hz: float = _DVS.leak_rate_hz
+    shot_noise_rate_hz: float = _DVS.shot_noise_rate_hz
+    upsample_factor: int = _DVS.upsample_factor
+    sensitivity: float = _DVS.sensitivity
+    dvs_seed: int = _DVS.seed
+    crop_size: int = 100
+    merge_polarity: bool = False
+
+    def dvs(self) -> _DVSConfig:
+        """The emulator's own config."""
+        return _DVSConfig(method=self.dvs_method, pos_threshold=self.pos_threshold,
+                          neg_threshold=self.neg_threshold, threshold_sigma=self.threshold_sigma,
+                          refractory_us=self.refractory_us, leak_rate_hz=self.leak_rate_hz,
+                          shot_noise_rate_hz=self.shot_noise_rate_hz,
+                          upsample_factor=self.upsample_factor, sensitivity=self.sensitivity,
+                          seed=self.dvs_seed)
+
+
+@dataclass(frozen=True)
 class EncodingConfig:
     """Rate coding of features into Poisson spike trains (DC15-code, MBY19).
 
@@ -197,6 +250,8 @@ class TrainConfig:
 
     Attributes
     ----------
+    modality : {"audio", "visual"}
+        Which input the network learns from.
     epochs : int
         Passes over the training split with plasticity on.
     seed : int
@@ -207,6 +262,7 @@ class TrainConfig:
         Brian2 device.
     """
 
+    modality: Literal["audio", "visual"] = "audio"
     epochs: int = 1
     seed: int = 0
     chunk_size: int = 40
@@ -219,6 +275,7 @@ class ExperimentConfig:
 
     data: DataConfig = field(default_factory=DataConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
+    visual: VisualConfig = field(default_factory=VisualConfig)
     encoding: EncodingConfig = field(default_factory=EncodingConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -285,11 +342,20 @@ def validate_section(obj, where: str) -> None:
     """Range checks that types alone cannot express."""
     for f in fields(obj):
         v = getattr(obj, f.name)
-        positive = (f.name.endswith(("_ms", "_hz", "_samples")) or f.name in
+        positive = (f.name.endswith(("_ms", "_samples")) or f.name in
                     {"n_fft", "n_mfcc", "n_mels", "n_frames", "window", "stride", "n_features",
-                     "epochs", "chunk_size", "w_max", "norm_per_synapse"})
+                     "epochs", "chunk_size", "w_max", "norm_per_synapse", "crop_size",
+                     "upsample_factor"})
         if positive and not isinstance(v, str) and v <= 0:
             raise ConfigError(f"{where}.{f.name}: must be > 0, got {v!r}")
+    for name in ("sample_rate_hz", "fmax_hz", "max_rate_hz"):
+        if hasattr(obj, name) and getattr(obj, name) <= 0:
+            raise ConfigError(f"{where}.{name}: must be > 0, got {getattr(obj, name)!r}")
+    if isinstance(obj, VisualConfig):
+        try:
+            obj.dvs()
+        except (ValueError, TypeError) as e:
+            raise ConfigError(f"{where}: {e}") from None
     if isinstance(obj, DataConfig) and not 0.0 < obj.test_fraction < 1.0:
         raise ConfigError(f"{where}.test_fraction: must be in (0, 1), got {obj.test_fraction!r}")
     if isinstance(obj, AudioConfig):

@@ -31,7 +31,7 @@ from .datasets.base import Dataset
 from .datasets.splits import describe_split, split
 from .encoding import audio_inputs, expected_input_spikes
 from .features.audio import Scaler, extract_dataset
-from .network.topology import ConvTopology, audio_topology
+from .network.topology import ConvTopology, audio_topology, conv_topology
 from .records import Model, RunRecord, save_model
 
 log = logging.getLogger("stdp_emo.experiment")
@@ -48,9 +48,11 @@ class Prepared:
     train_idx: np.ndarray
     test_idx: np.ndarray
     inputs: np.ndarray          # (n_clips, n_inputs) in [0, 1]
-    scaler: Scaler
+    scaler: Scaler | None       # audio scaling (None for vision)
     topology: ConvTopology
     feature_seconds: float
+    modality: str = "audio"
+    feature_info: dict | None = None
 
 
 def limit_per_class(dataset: Dataset, max_per_class: int, seed: int) -> Dataset:
@@ -95,6 +97,12 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
     d = cfg.data
     if dataset is None:
         dataset = load_dataset(d.dataset, d.root or None, include_song=d.include_song)
+        if (cfg.train.modality == "visual" and d.dataset == "synthetic"
+                and all(c.video_path is None for c in dataset.clips)):
+            from .datasets.faces import synth_faces
+
+            synth_faces(dataset.root, dataset.root, seed=d.seed, progress=progress)
+            dataset = load_dataset(d.dataset, d.root or None, include_song=d.include_song)
         dataset = limit_per_class(dataset, d.max_per_class, d.seed)
     if split_ids is None:
         train_idx, test_idx = experiment_split(dataset, d)
@@ -108,15 +116,29 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         train_idx = np.array([pos[i] for i in split_ids[0]], dtype=np.int64)
         test_idx = np.array([pos[i] for i in split_ids[1]], dtype=np.int64)
     t0 = time.perf_counter()
-    feats, n_valid, ids = extract_dataset(dataset, cfg.audio, progress=progress)
-    feature_seconds = time.perf_counter() - t0
-    if scaler is None:
-        scaler = Scaler.fit(feats[train_idx], n_valid[train_idx], cfg.audio)
-    inputs = audio_inputs(scaler.transform(feats, n_valid))
     net = cfg.network
-    topo = audio_topology(feats.shape[1], feats.shape[2], net.window, net.stride, net.n_features)
+    info = None
+    if cfg.train.modality == "audio":
+        feats, n_valid, ids = extract_dataset(dataset, cfg.audio, progress=progress)
+        if scaler is None:
+            scaler = Scaler.fit(feats[train_idx], n_valid[train_idx], cfg.audio)
+        inputs = audio_inputs(scaler.transform(feats, n_valid))
+        topo = audio_topology(feats.shape[1], feats.shape[2], net.window, net.stride, net.n_features)
+    else:
+        from .features.visual import extract_visual_dataset
+
+        vis = extract_visual_dataset(dataset, cfg.visual, progress=progress)
+        info = vis.summary()
+        info["faces_not_found_ids"] = vis.faces_not_found
+        # clips without a usable video are left out of both splits (counted in the record)
+        train_idx = np.asarray([k for k in train_idx if vis.ok[k]], dtype=np.int64)
+        test_idx = np.asarray([k for k in test_idx if vis.ok[k]], dtype=np.int64)
+        inputs, scaler = vis.inputs, None
+        topo = conv_topology(vis.input_shape, (net.window, net.window), (net.stride, net.stride),
+                             net.n_features)
+    feature_seconds = time.perf_counter() - t0
     return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, scaler, topo,
-                    feature_seconds)
+                    feature_seconds, cfg.train.modality, info)
 
 
 def evaluate_frozen(cfg: ExperimentConfig, prep: Prepared, state, *, progress: bool = True,
@@ -130,7 +152,7 @@ def evaluate_frozen(cfg: ExperimentConfig, prep: Prepared, state, *, progress: b
     """
     from .simulate import CompiledNetwork, present
 
-    frozen = CompiledNetwork(prep.topology, "audio", cfg.network, cfg.encoding, learning=False,
+    frozen = CompiledNetwork(prep.topology, prep.modality, cfg.network, cfg.encoding, learning=False,
                              chunk_size=cfg.train.chunk_size)
     seed = cfg.train.seed
     label = None
@@ -196,7 +218,7 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
                  "%d plastic synapses", topo.n_inputs, topo.n_neurons, topo.n_positions,
                  topo.n_features, topo.pre.size)
 
-        learn = CompiledNetwork(topo, "audio", cfg.network, cfg.encoding, learning=True,
+        learn = CompiledNetwork(topo, prep.modality, cfg.network, cfg.encoding, learning=True,
                                 chunk_size=cfg.train.chunk_size)
         timings.update({f"learn_{k}": v for k, v in learn.timings.items()})
         state = initial_state(topo, cfg.network, cfg.train.seed)
@@ -225,7 +247,9 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         n_train_pres = sum(s["presentations"] for s in train_stats)
         metrics = {
             "dataset": prep.dataset.name, "description": prep.dataset.description,
-            "split": cfg.data.split, "features": cfg.audio.kind, "modality": "audio",
+            "split": cfg.data.split, "modality": prep.modality,
+            "features": cfg.audio.kind if prep.modality == "audio" else f"dvs-{cfg.visual.dvs_method}",
+            "visual_features": prep.feature_info,
             "n_train": int(len(prep.train_idx)), "n_test": int(len(prep.test_idx)),
             **{k: v for k, v in results.items() if k != "predictions"},
             "training": train_stats,
@@ -240,10 +264,11 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         }
         record.write_json("metrics.json", metrics)
         record.write_json("predictions.json", results["predictions"])
+        scale = (prep.scaler.low, prep.scaler.high) if prep.scaler is not None else (np.zeros(0), np.zeros(0))
         model = Model(cfg, {"w": state.w, "theta": state.theta, "assignments": ev["assignments"],
-                            "scale_low": prep.scaler.low, "scale_high": prep.scaler.high},
+                            "scale_low": scale[0], "scale_high": scale[1]},
                       {"classes": list(prep.dataset.classes), "dataset": prep.dataset.name,
-                       "dataset_root": str(prep.dataset.root), "modality": "audio",
+                       "dataset_root": str(prep.dataset.root), "modality": prep.modality,
                        "input_shape": list(topo.input_shape), "n_neurons": topo.n_neurons,
                        "split": {"train_ids": split_info["train_ids"],
                                  "test_ids": split_info["test_ids"]},
@@ -274,7 +299,8 @@ def evaluate_model(model_dir: str | Path, root: str | None = None, *, progress: 
     try:
         record.write_text("config.toml", to_toml(cfg))
         split_ids = (model.info["split"]["train_ids"], model.info["split"]["test_ids"])
-        scaler = Scaler(np.asarray(model.arrays["scale_low"]), np.asarray(model.arrays["scale_high"]))
+        scaler = (Scaler(np.asarray(model.arrays["scale_low"]), np.asarray(model.arrays["scale_high"]))
+                  if cfg.train.modality == "audio" else None)
         dataset = load_dataset(cfg.data.dataset, cfg.data.root or None, include_song=cfg.data.include_song)
         prep = prepare(cfg, progress=progress, dataset=dataset, split_ids=split_ids, scaler=scaler)
         state = NetworkState(np.asarray(model.arrays["w"], float), np.asarray(model.arrays["theta"], float))

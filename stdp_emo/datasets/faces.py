@@ -808,3 +808,30 @@ def _readme(audio_root: Path, n: int, seed: int, fps: float, size: tuple[int, in
         "Results on these videos measure the pipeline on a synthetic vision task; they are not\n"
         "comparable to published RAVDESS audio-visual results.\n"
     )
+
+
+def link_audio(audio_root: str | os.PathLike, out_dir: str | os.PathLike) -> int:
+    """Symlink every RAVDESS audio clip of ``audio_root`` into ``out_dir`` (same relative path).
+
+    With the rendered ``02-...mp4`` videos beside them, the RAVDESS loader then
+    pairs real audio and simulated faces by trial, without copying any audio.
+    Existing links or files are left alone.
+
+    Returns
+    -------
+    int
+        Number of links made.
+    """
+    from .ravdess import parse_name as _parse_name
+
+    audio_root, out_dir = Path(audio_root).resolve(), Path(out_dir)
+    made = 0
+    for wav in sorted(audio_root.rglob("*.wav")):
+        _parse_name(wav)                      # same validation as synth_faces
+        dest = out_dir / wav.relative_to(audio_root)
+        if dest.exists() or dest.is_symlink():
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.symlink_to(wav)
+        made += 1
+    return made

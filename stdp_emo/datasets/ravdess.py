@@ -24,6 +24,8 @@ any depth below the root (``root/Actor_01/`` as in the audio release, or
 """
 from __future__ import annotations
 
+import contextlib
+
 import os
 import re
 from dataclasses import dataclass
@@ -195,7 +197,7 @@ def load(root: str | os.PathLike, include_song: bool = False) -> Dataset:
         raise DataError(f"{root}: no RAVDESS clips found{skipped}; expected files "
                         f"Actor_XX/{_NAME_FORMAT} below it")
     clips.sort(key=lambda c: c.id)
-    return Dataset("ravdess", root, EMOTIONS_RAVDESS, tuple(clips), _description(clips))
+    return Dataset("ravdess", root, EMOTIONS_RAVDESS, tuple(clips), _description(clips, root))
 
 
 def _media_files(root: Path) -> list[Path]:
@@ -235,8 +237,18 @@ def _make_clip(by_modality: dict[int, Path]) -> Clip:
                 audio_path=audio, video_path=video, meta=meta)
 
 
-def _description(clips: list[Clip]) -> str:
-    """``"RAVDESS (real audio)"``, ``"RAVDESS (real audio + video)"`` or ``"RAVDESS (real video)"``."""
+SIMULATED_FACES_MARK = "SIMULATED faces"
+"""Text that ``stdp-emo synth faces`` writes into the README of a folder of rendered faces."""
+
+
+def _description(clips: list[Clip], root: Path | None = None) -> str:
+    """``"RAVDESS (real audio)"``, ``"RAVDESS (real audio + video)"``, ``"RAVDESS (real video)"``,
+    or ``"RAVDESS (real audio + SIMULATED faces)"`` for a folder made by ``stdp-emo synth faces``."""
     streams = [s for s, present in (("audio", any(c.audio_path for c in clips)),
                                     ("video", any(c.video_path for c in clips))) if present]
+    readme = Path(root) / "README.md" if root is not None else None
+    if "video" in streams and readme is not None and readme.is_file():
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            if SIMULATED_FACES_MARK in readme.read_text(encoding="utf-8"):
+                return "RAVDESS (real audio + SIMULATED faces)"
     return f"RAVDESS (real {' + '.join(streams)})"

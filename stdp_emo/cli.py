@@ -6,6 +6,9 @@ train [DATASET]        train, label and test a network; write a model and a run 
 evaluate MODEL_DIR     re-test a saved model on its stored test split
 datasets NAME          print counts per actor, emotion and modality
 synth faces            render simulated face videos for a RAVDESS-layout audio folder
+plot weights MODEL_DIR receptive fields of a trained model (PNG/SVG/PDF)
+plot confusion RUN_DIR confusion matrix and per-class accuracy of a run
+report RUN_DIR         self-contained report.html of a run
 
 Errors caused by input (missing files, bad names, bad config) print one line
 ``error: <file or key>: <what is wrong>`` and exit with status 2.
@@ -66,7 +69,25 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--audio-root", required=True, type=Path)
     f.add_argument("--out", required=True, type=Path)
     f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--no-link-audio", action="store_true",
+                   help="do not symlink the audio clips beside the videos")
     _add_common(f)
+
+    pl = sub.add_parser("plot", help="draw figures of a model or a run")
+    plsub = pl.add_subparsers(dest="what", required=True)
+    pw = plsub.add_parser("weights", help="receptive fields of a model, grouped by assigned emotion")
+    pw.add_argument("model_dir", type=Path)
+    pw.add_argument("--out", type=Path, help="image file, .png/.svg/.pdf "
+                    "(default MODEL_DIR/receptive_fields.png)")
+    pc = plsub.add_parser("confusion", help="confusion matrix and per-class accuracy of a run")
+    pc.add_argument("run_dir", type=Path)
+    pc.add_argument("--out", type=Path, help="image file, .png/.svg/.pdf "
+                    "(default RUN_DIR/confusion.png)")
+
+    r = sub.add_parser("report", help="write a self-contained report.html into a run directory")
+    r.add_argument("run_dir", type=Path)
+    r.add_argument("--model", type=Path, default=None,
+                   help="model directory for the receptive fields (default: the run's model)")
     return parser
 
 
@@ -161,12 +182,36 @@ def _dispatch(args) -> int:
         print(format_counts(load_dataset(args.name, args.root, include_song=args.include_song)))
         return 0
     if args.command == "synth" and args.what == "faces":
-        from .datasets.faces import synth_faces
+        from .datasets.faces import link_audio, synth_faces
 
         n = synth_faces(args.audio_root, args.out, seed=args.seed, progress=progress)
-        print(f"{n} face videos written to {args.out} (real audio + SIMULATED faces)")
+        print(f"{n} face videos written to {args.out} (audio + SIMULATED faces)")
+        if not args.no_link_audio:
+            k = link_audio(args.audio_root, args.out)
+            print(f"{k} audio clips linked beside them: train with --root {args.out}")
+        return 0
+    if args.command == "plot":
+        from . import report
+
+        _check_image_suffix(args.out)
+        if args.what == "weights":
+            print(report.plot_weights(args.model_dir, args.out))
+        else:
+            print(report.plot_confusion(args.run_dir, args.out))
+        return 0
+    if args.command == "report":
+        from .report import write_report
+
+        print(write_report(args.run_dir, args.model))
         return 0
     raise AssertionError(args)
+
+
+def _check_image_suffix(out: Path | None) -> None:
+    from .errors import DataError
+
+    if out is not None and out.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise DataError(f"{out}: unsupported figure format (use .png, .svg or .pdf)")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,206 @@
+"""Figures from hand-made arrays (Agg backend, no Brian2)."""
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.image as mpimg  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
+
+from stdp_emo import EMOTIONS_RAVDESS, plotting  # noqa: E402
+from stdp_emo.datasets.enterface import EMOTIONS_ENTERFACE  # noqa: E402
+from stdp_emo.network.topology import audio_topology, conv_topology  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _spikes(ax):
+    colls = [c for c in ax.collections if c.get_gid() == "spikes"]
+    assert len(colls) == 1
+    return colls[0]
+
+
+def test_plotting_does_not_import_brian2():
+    code = ("import sys, stdp_emo.plotting, stdp_emo.report, stdp_emo.cli; "
+            "sys.exit(1 if any(m.startswith('brian2') for m in sys.modules) else 0)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_emotion_colours_fixed_and_shared_by_synonyms():
+    colours = [plotting.class_color(c) for c in EMOTIONS_RAVDESS]
+    assert len(set(colours)) == 8
+    for a, b in [("anger", "angry"), ("fear", "fearful"), ("happiness", "happy"),
+                 ("sadness", "sad"), ("surprise", "surprised"), ("disgust", "disgust")]:
+        assert plotting.class_color(a) == plotting.class_color(b)
+    assert all(c in plotting.EMOTION_COLORS for c in EMOTIONS_ENTERFACE)
+    assert plotting.class_color("Angry") == plotting.EMOTION_COLORS["angry"]
+    assert plotting.class_color("not-an-emotion") == plotting.class_color("not-an-emotion")
+    assert plotting.UNASSIGNED_COLOR not in colours
+
+
+def test_raster_draws_every_spike_with_neuron_colours():
+    fig, ax = plt.subplots()
+    t = np.array([1.0, 2.0, 3.0, 4.0])
+    i = np.array([0, 2, 2, 1])
+    colors = np.array([to_rgba("red"), to_rgba("green"), to_rgba("blue")])
+    coll = plotting.raster(ax, t, i, n_neurons=3, colors=colors)
+    np.testing.assert_array_equal(coll.get_offsets(), np.c_[t, i])
+    np.testing.assert_allclose(coll.get_facecolors(), colors[i])
+    assert ax.get_ylim() == (-0.5, 2.5)
+    with pytest.raises(ValueError):
+        plotting.raster(ax, t, np.array([0, 1, 2, 3]), n_neurons=3)
+
+
+def test_raster_is_fast_for_many_spikes():
+    import time
+
+    rng = np.random.default_rng(0)
+    fig, ax = plt.subplots()
+    t0 = time.perf_counter()
+    a = rng.integers(-1, 8, 6000)
+    plotting.raster(ax, rng.uniform(0, 500, 50_000), rng.integers(0, 6000, 50_000),
+                    n_neurons=6000, colors=plotting.neuron_colors(a, EMOTIONS_RAVDESS))
+    fig.canvas.draw()
+    assert time.perf_counter() - t0 < 5.0
+
+
+def test_raster_figure_panels_in_data_flow_order_and_coloured_by_assignment():
+    classes = ["neutral", "angry", "sad"]
+    groups = {
+        "audio excitatory": (np.array([10.0, 20.0, 30.0]), np.array([0, 1, 2]), 3),
+        "visual input": (np.array([5.0, 6.0]), np.array([3, 4]), 10),
+        "audio input": (np.array([1.0, 2.0, 3.0, 600.0, 700.0]), np.array([0, 1, 2, 3, 4]), 5),
+        "multimodal": (np.array([], float), np.array([], int), 4),
+    }
+    assignments = {"audio excitatory": np.array([1, -1, 2])}
+    fig = plotting.raster_figure(groups, assignments=assignments, classes=classes,
+                                 present_ms=350, rest_ms=150, visual_lead_ms=50, title="t")
+    axes = fig.axes
+    titles = [ax.get_title(loc="left").split(" (")[0] for ax in axes]
+    assert titles == ["audio input", "audio excitatory", "visual input", "multimodal"]
+    sizes = [len(_spikes(ax).get_offsets()) for ax in axes]
+    assert sizes == [5, 3, 2, 0]
+    fc = _spikes(axes[1]).get_facecolors()
+    np.testing.assert_allclose(fc[0], to_rgba(plotting.class_color("angry")))
+    np.testing.assert_allclose(fc[1], to_rgba(plotting.UNASSIGNED_COLOR))
+    np.testing.assert_allclose(fc[2], to_rgba(plotting.class_color("sad")))
+    # two whole presentation periods (spikes up to 700 ms): x range 0..1000 ms
+    assert axes[0].get_xlim() == (0.0, 1000.0)
+    assert axes[-1].get_xlabel() == "time (ms)"
+    assert all(ax.get_ylabel() == "neuron" for ax in axes)
+    # presentation + rest + visual lead shading in every panel, 2 periods
+    assert len(axes[0].patches) == 6
+    legend_texts = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert set(classes) | {"unassigned", "presentation", "rest"} <= legend_texts
+
+
+def test_raster_figure_with_traces():
+    t = np.linspace(0, 500, 101)
+    v = np.stack([np.full(101, -65.0), np.full(101, -60.0)], axis=1)
+    fig = plotting.raster_figure({"audio excitatory": (np.array([1.0]), np.array([0]), 2)},
+                                 assignments=None, classes=["a", "b"], present_ms=350, rest_ms=150,
+                                 title="", traces={"v_mV": (t, v), "threshold_mV": (t, v + 10)})
+    assert len(fig.axes) == 2
+    assert len(fig.axes[1].lines) == 4
+    assert "mV" in fig.axes[1].get_ylabel()
+
+
+def test_weights_from_model_matches_topology():
+    topo = audio_topology(8, 40, 10, 10, 4)
+    # weight of a synapse = 1000 * neuron + input index: easy to check the rearrangement
+    w = 1000.0 * topo.post + topo.pre
+    rf = plotting.weights_from_model(w, (1, 8, 40), 10, 10, 4)
+    assert rf.shape == (16, 80)
+    for k in (0, 5, 15):
+        expected = 1000.0 * k + topo.window_inputs(k // 4)
+        np.testing.assert_array_equal(rf[k], expected)
+    assert plotting.window_shape((1, 8, 40), 10) == (1, 8, 10)
+    # visual: square windows per polarity
+    vt = conv_topology((2, 20, 20), (10, 10), (10, 10), 3)
+    vrf = plotting.weights_from_model(1000.0 * vt.post + vt.pre, (2, 20, 20), 10, 10, 3)
+    assert vrf.shape == (12, 200)
+    np.testing.assert_array_equal(vrf[4], 4000.0 + vt.window_inputs(1))
+    assert plotting.window_shape((2, 20, 20), 10) == (2, 10, 10)
+    with pytest.raises(ValueError):
+        plotting.weights_from_model(w[:-1], (1, 8, 40), 10, 10, 4)
+
+
+def test_receptive_fields_grid_grouped_by_class():
+    rng = np.random.default_rng(1)
+    classes = ["neutral", "calm", "happy"]
+    assignments = np.array([0, 0, 0, 1, -1, 0, 0, 0, 1, 0])   # happy: none
+    weights = rng.uniform(0, 1, (10, 2 * 5 * 5))
+    fig = plt.figure(constrained_layout=True)
+    axes = plotting.receptive_fields(fig, weights, (2, 5, 5), assignments, classes, max_per_class=4)
+    assert axes.shape == (3, 4)
+    n_images = [[len(axes[r, c].images) for c in range(4)] for r in range(3)]
+    assert n_images == [[1, 1, 1, 1], [1, 1, 0, 0], [0, 0, 0, 0]]
+    img = axes[0, 0].images[0].get_array()
+    assert img.shape == (5, 11)                              # OFF | gap | ON
+    assert axes[2, 0].texts[0].get_text() == "no neurons"
+    assert "neutral" in axes[0, 0].get_ylabel()
+    clims = {ax.images[0].get_clim() for ax in axes.ravel() if ax.images}
+    assert len(clims) == 1                                   # one shared colour scale
+    assert len(fig.axes) == 3 * 4 + 1                        # + colour bar
+    # audio patches: coefficient x frame
+    fig2 = plotting.receptive_field_figure(rng.uniform(0, 1, (6, 80)), (1, 8, 10),
+                                           np.array([0, 1, 1, 2, 2, 2]), classes, max_per_class=8)
+    grid = [ax for ax in fig2.axes if ax.images]
+    assert grid[0].images[0].get_array().shape == (8, 10)
+
+
+def test_confusion_annotates_counts():
+    fig, ax = plt.subplots()
+    m = np.array([[3, 1, 0], [0, 0, 0], [2, 0, 5]])
+    plotting.confusion(ax, m, ["neutral", "sad", "angry"])
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == [str(v) for v in m.ravel()]
+    img = ax.images[0].get_array()
+    filled = np.ma.filled(np.ma.asarray(img, dtype=float), np.nan)
+    assert np.isclose(filled[0, 0], 0.75) and np.isnan(filled[1, 0])    # row fractions; empty row blank
+    assert ax.get_xlabel() == "predicted emotion" and ax.get_ylabel() == "true emotion"
+    with pytest.raises(ValueError):
+        plotting.confusion(ax, m, ["a", "b"])
+
+
+def test_per_class_bars_marks_missing_classes():
+    fig, ax = plt.subplots()
+    bars = plotting.per_class_bars(ax, {"neutral": 0.5, "sad": None, "angry": 1.0},
+                                   ["neutral", "sad", "angry"])
+    assert [b.get_visible() for b in bars] == [True, False, True]
+    assert "n/a" in [t.get_text() for t in ax.texts]
+    np.testing.assert_allclose(bars[2].get_facecolor(), to_rgba(plotting.class_color("angry")))
+
+
+def test_compare_bars_shows_seeds():
+    fig, ax = plt.subplots()
+    table = {"audio": {"mean": 0.3, "std": 0.02, "seeds": [0.28, 0.3, 0.32]},
+             "audio-visual": {"mean": 0.4, "std": 0.0, "seeds": [0.4]}}
+    bars = plotting.compare_bars(ax, table, chance=0.125)
+    assert [b.get_height() for b in bars] == [0.3, 0.4]
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert [len(c.get_offsets()) for c in dots] == [3, 1]
+    np.testing.assert_allclose(dots[0].get_offsets()[:, 1], [0.28, 0.3, 0.32])
+
+
+def test_save_figure_png_size_and_svg(tmp_path):
+    fig = plt.figure(figsize=(4, 3))
+    fig.add_subplot().plot([0, 1], [0, 1])
+    png = plotting.save_figure(fig, tmp_path / "a.png", close=False)
+    assert png.stat().st_size > 0
+    assert mpimg.imread(png).shape[:2] == (3 * 120, 4 * 120)
+    svg = plotting.save_figure(fig, tmp_path / "a.svg")
+    assert svg.read_text().lstrip().startswith("<?xml") and "<svg" in svg.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "a.svg"]   # no temp files
+    with pytest.raises(ValueError):
+        plotting.save_figure(plt.figure(), tmp_path / "a.bmp")

@@ -16,6 +16,7 @@ with a higher input intensity (DC15-code) in a later chunk.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -70,6 +71,26 @@ def initial_state(topo: ConvTopology, net: NetworkConfig, seed: int) -> NetworkS
     return NetworkState(w, theta)
 
 
+def project_key(topo: ConvTopology, name: str, net: NetworkConfig, enc: EncodingConfig, *,
+                learning: bool, chunk_size: int) -> str:
+    """Key of a compiled standalone project: everything that shapes the generated code.
+
+    Constants are compiled into the code, so the full network and encoding
+    configs are part of the key, with the topology, the mode, the chunk size,
+    the Brian2 version and the equation templates.  Two configs never share a
+    project directory (concurrent runs would otherwise run each other's binary).
+    """
+    from .network import equations
+
+    payload = {"shape": [list(topo.input_shape), list(topo.window), list(topo.stride),
+                         topo.n_features],
+               "name": name, "learning": bool(learning), "chunk_size": int(chunk_size),
+               "network": dataclasses.asdict(net), "encoding": dataclasses.asdict(enc),
+               "brian2": b2.__version__,
+               "templates": hashlib.sha256(Path(equations.__file__).read_bytes()).hexdigest()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
 @contextlib.contextmanager
 def _locked(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,10 +125,7 @@ class CompiledNetwork:
         self.topo, self.name, self.net, self.enc = topo, name, net, enc
         self.learning, self.chunk_size = learning, int(chunk_size)
         self.sample_ms = enc.present_ms + enc.rest_ms
-        key = hashlib.sha256(json.dumps(
-            [list(map(list, [topo.input_shape, topo.window, topo.stride])), topo.n_features,
-             name, learning, net.stdp_rule, net.inhibition, self.chunk_size, enc.dt_ms,
-             self.sample_ms, b2.__version__], sort_keys=True).encode()).hexdigest()[:16]
+        key = project_key(topo, name, net, enc, learning=learning, chunk_size=self.chunk_size)
         root = Path(cache_dir) if cache_dir is not None else cache_home()
         self.project_dir = (root / "standalone" / f"{name}-{'learn' if learning else 'frozen'}-{key}").resolve()
         self.timings: dict[str, float] = {}

@@ -63,3 +63,24 @@ def test_spike_counts_only_count_presentation_window():
     t = np.array([10.0, 349.0, 360.0, 510.0, 999.0])
     c = spike_counts(i, t, 2, 3, 500.0, 350.0)
     np.testing.assert_array_equal(c, [[1, 1, 0], [1, 0, 0]])
+
+
+def test_compiled_project_key_separates_configs_and_shapes():
+    from stdp_emo.config import EncodingConfig, NetworkConfig
+    from stdp_emo.network.topology import audio_topology
+    from stdp_emo.simulate import project_key
+
+    topo = audio_topology(8, 40, 10, 10, 4)
+    net, enc = NetworkConfig(n_features=4), EncodingConfig()
+    key = project_key(topo, "audio", net, enc, learning=True, chunk_size=16)
+    assert key == project_key(topo, "audio", net, enc, learning=True, chunk_size=16)
+    others = [
+        project_key(audio_topology(8, 50, 10, 10, 4), "audio", net, enc, learning=True, chunk_size=16),
+        project_key(topo, "audio", NetworkConfig(n_features=4, spike_block_ms=5.0), enc,
+                    learning=True, chunk_size=16),
+        project_key(topo, "audio", net, EncodingConfig(max_rate_hz=80.0), learning=True, chunk_size=16),
+        project_key(topo, "audio", net, enc, learning=False, chunk_size=16),
+        project_key(topo, "audio", net, enc, learning=True, chunk_size=8),
+        project_key(topo, "visual", net, enc, learning=True, chunk_size=16),
+    ]
+    assert key not in others and len(set(others)) == len(others)

@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not symlink the audio clips beside the videos")
     _add_common(f)
 
+    ra = sub.add_parser("raster", help="spike raster of one sample through a saved model")
+    ra.add_argument("model_dir", type=Path)
+    ra.add_argument("--sample", required=True, help="clip id, e.g. 01-05-02-01-01-03")
+    ra.add_argument("--root", help="dataset folder (default: the one the model was trained on)")
+    ra.add_argument("--out", type=Path, help="image file .png/.svg/.pdf (default raster_<sample>.png)")
+
     pl = sub.add_parser("plot", help="draw figures of a model or a run")
     plsub = pl.add_subparsers(dest="what", required=True)
     pw = plsub.add_parser("weights", help="receptive fields of a model, grouped by assigned emotion")
@@ -189,6 +195,20 @@ def _dispatch(args) -> int:
         if not args.no_link_audio:
             k = link_audio(args.audio_root, args.out)
             print(f"{k} audio clips linked beside them: train with --root {args.out}")
+        return 0
+    if args.command == "raster":
+        from .experiment import record_sample
+        from .plotting import raster_figure, save_figure
+
+        out = args.out or Path(f"raster_{args.sample}.png")
+        _check_image_suffix(out)
+        rec = record_sample(args.model_dir, args.sample, args.root)
+        title = (f"sample {rec['sample_id']} ({rec['split']} split): true {rec['true']}, "
+                 f"predicted {rec['predicted']}"
+                 + (f" (presentation {rec['retries'] + 1}, higher intensity)" if rec["retries"] else ""))
+        fig = raster_figure(rec["groups"], assignments=rec["assignments"], classes=rec["classes"],
+                            present_ms=rec["present_ms"], rest_ms=rec["rest_ms"], title=title)
+        print(save_figure(fig, out))
         return 0
     if args.command == "plot":
         from . import report

@@ -166,14 +166,19 @@ def evaluate_frozen(cfg: ExperimentConfig, prep: Prepared, state, *, progress: b
     return {"assignments": assignments, "label": label, "test": test, "frozen": frozen}
 
 
+def fallback_class(prep: Prepared) -> int:
+    """Class predicted for a sample none of whose labelled neurons fired: the training majority."""
+    y_train = prep.dataset.labels[prep.train_idx]
+    return int(np.bincount(y_train, minlength=len(prep.dataset.classes)).argmax())
+
+
 def score(prep: Prepared, assignments: np.ndarray, label_counts: np.ndarray | None,
           test_counts: np.ndarray, seed: int) -> dict:
     """Metrics of the unsupervised (labelled-neuron) classifier and the supervised read-out."""
     classes = list(prep.dataset.classes)
     y = prep.dataset.labels
     y_train, y_test = y[prep.train_idx], y[prep.test_idx]
-    fallback = int(np.bincount(y_train, minlength=len(classes)).argmax())
-    pred = evaluation.predict(test_counts, assignments, len(classes), fallback=fallback)
+    pred = evaluation.predict(test_counts, assignments, len(classes), fallback=fallback_class(prep))
     out = {"unsupervised": evaluation.metrics(y_test, pred, classes)}
     out["unsupervised"]["silent_test_samples"] = int(evaluation.silent_samples(test_counts).sum())
     out["unsupervised"]["neurons_assigned"] = int((assignments >= 0).sum())
@@ -274,6 +279,7 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
                                  "test_ids": split_info["test_ids"]},
                        "run_dir": str(record.path),
                        "accuracy": metrics["unsupervised"]["accuracy"],
+                       "fallback_class": fallback_class(prep),
                        "stdp_emo_version": __version__})
         model_dir = save_model(model, model_name or record.path.name, home=models_home)
         log.info("model written to %s", model_dir)
@@ -316,3 +322,73 @@ def evaluate_model(model_dir: str | Path, root: str | None = None, *, progress: 
         return {"metrics": metrics, "run_dir": record.path}
     finally:
         record.close()
+
+
+def record_sample(model_dir: str | Path, sample_id: str, root: str | None = None) -> dict:
+    """Present one sample to a saved (frozen) model and record every group's spikes.
+
+    The sample gets the same random stream as in the model's test (or
+    labelling) presentations, so its excitatory spikes reproduce those runs.
+
+    Returns
+    -------
+    dict
+        ``groups`` {panel name: (times_ms, neuron index, n_neurons)}, ``assignments``
+        {panel name: ndarray}, ``classes``, ``true``, ``predicted`` (class names),
+        ``sample_id``, ``split`` ("test" or "train"), ``present_ms``, ``rest_ms``,
+        ``retries`` (re-presentations at higher intensity, as in testing).
+    """
+    from .errors import DataError
+    from .network.rng import sample_streams
+    from .records import load_model
+    from .simulate import CompiledNetwork, NetworkState
+
+    model = load_model(model_dir)
+    cfg = model.config
+    if root:
+        cfg = cfg.replace(data={"root": str(root)})
+    elif not cfg.data.root and model.info.get("dataset_root") and cfg.data.dataset != "synthetic":
+        cfg = cfg.replace(data={"root": model.info["dataset_root"]})
+    split_ids = (model.info["split"]["train_ids"], model.info["split"]["test_ids"])
+    if sample_id in split_ids[1]:
+        phase, pos, which = PHASE_TEST, split_ids[1].index(sample_id), "test"
+    elif sample_id in split_ids[0]:
+        phase, pos, which = PHASE_LABEL, split_ids[0].index(sample_id), "train"
+    else:
+        raise DataError(f"{model.path}: sample '{sample_id}' is in neither split of this model "
+                        f"(e.g. '{split_ids[1][0]}')")
+    dataset = load_dataset(cfg.data.dataset, cfg.data.root or None, include_song=cfg.data.include_song)
+    keep = [k for k, c in enumerate(dataset.clips) if c.id == sample_id]
+    if not keep:
+        raise DataError(f"{dataset.root}: sample '{sample_id}' not found")
+    one = dataset.subset(keep)
+    scaler = (Scaler(np.asarray(model.arrays["scale_low"]), np.asarray(model.arrays["scale_high"]))
+              if cfg.train.modality == "audio" else None)
+    prep = prepare(cfg, progress=False, dataset=one, split_ids=([], [sample_id]), scaler=scaler)
+    net = CompiledNetwork(prep.topology, prep.modality, cfg.network, cfg.encoding, learning=False,
+                          chunk_size=1, record_all=True)
+    state = NetworkState(np.asarray(model.arrays["w"], float), np.asarray(model.arrays["theta"], float))
+    # replay the presentation as `present` made it, retries at higher intensity included
+    enc = cfg.encoding
+    for retry in range(enc.max_retries + 1):
+        streams = sample_streams(cfg.train.seed, phase, np.array([pos * 16 + retry]))
+        rates = prep.inputs[:1] * enc.max_rate_hz * (1.0 + retry * enc.intensity_step)
+        spikes = net.record(rates, streams, state)
+        exc_i, exc_t = spikes[prep.modality]
+        if np.sum(exc_t < enc.present_ms) >= enc.min_spikes:
+            break
+    m = prep.modality
+    assignments = np.asarray(model.arrays["assignments"])
+    sizes = {m: prep.topology.n_neurons, f"{m}_input": prep.topology.n_inputs,
+             f"{m}_inh": prep.topology.n_neurons}
+    names = {m: f"{m} excitatory", f"{m}_input": f"{m} input", f"{m}_inh": f"{m} inhibitory"}
+    groups = {names[k]: (t, i, sizes[k]) for k, (i, t) in spikes.items()}
+    counts = np.bincount(spikes[m][0][spikes[m][1] < cfg.encoding.present_ms],
+                         minlength=prep.topology.n_neurons)[None, :]
+    classes = list(model.info["classes"])
+    pred = evaluation.predict(counts, assignments, len(classes),
+                              fallback=int(model.info.get("fallback_class", 0)))[0]
+    return {"groups": groups, "retries": retry, "assignments": {f"{m} excitatory": assignments}, "classes": classes,
+            "true": classes[one.clips[0].label], "predicted": classes[int(pred)],
+            "sample_id": sample_id, "split": which, "present_ms": cfg.encoding.present_ms,
+            "rest_ms": cfg.encoding.rest_ms}

@@ -72,7 +72,7 @@ def initial_state(topo: ConvTopology, net: NetworkConfig, seed: int) -> NetworkS
 
 
 def project_key(topo: ConvTopology, name: str, net: NetworkConfig, enc: EncodingConfig, *,
-                learning: bool, chunk_size: int) -> str:
+                learning: bool, chunk_size: int, record_all: bool = False) -> str:
     """Key of a compiled standalone project: everything that shapes the generated code.
 
     Constants are compiled into the code, so the full network and encoding
@@ -85,6 +85,7 @@ def project_key(topo: ConvTopology, name: str, net: NetworkConfig, enc: Encoding
     payload = {"shape": [list(topo.input_shape), list(topo.window), list(topo.stride),
                          topo.n_features],
                "name": name, "learning": bool(learning), "chunk_size": int(chunk_size),
+               "record_all": bool(record_all),
                "network": dataclasses.asdict(net), "encoding": dataclasses.asdict(enc),
                "brian2": b2.__version__,
                "templates": hashlib.sha256(Path(equations.__file__).read_bytes()).hexdigest()}
@@ -118,14 +119,19 @@ class CompiledNetwork:
         Samples per binary run.
     cache_dir : Path, optional
         Root of compiled projects (default ``paths.cache_home()``).
+    record_all : bool
+        Also record input and inhibitory spikes (for :meth:`record`).
     """
 
     def __init__(self, topo: ConvTopology, name: str, net: NetworkConfig, enc: EncodingConfig,
-                 *, learning: bool, chunk_size: int, cache_dir: Path | None = None):
+                 *, learning: bool, chunk_size: int, cache_dir: Path | None = None,
+                 record_all: bool = False):
+        self.record_all = record_all
         self.topo, self.name, self.net, self.enc = topo, name, net, enc
         self.learning, self.chunk_size = learning, int(chunk_size)
         self.sample_ms = enc.present_ms + enc.rest_ms
-        key = project_key(topo, name, net, enc, learning=learning, chunk_size=self.chunk_size)
+        key = project_key(topo, name, net, enc, learning=learning, chunk_size=self.chunk_size,
+                          record_all=record_all)
         root = Path(cache_dir) if cache_dir is not None else cache_home()
         self.project_dir = (root / "standalone" / f"{name}-{'learn' if learning else 'frozen'}-{key}").resolve()
         self.timings: dict[str, float] = {}
@@ -146,7 +152,7 @@ class CompiledNetwork:
                 inhibition=self.net.inhibition, n_samples=self.chunk_size,
                 norm_per_synapse=self.net.norm_per_synapse,
                 theta_init=self.net.theta_init_mv * b2.mV, dt=self.enc.dt_ms * ms,
-                sample_duration=self.sample_ms * ms)
+                sample_duration=self.sample_ms * ms, record_all=self.record_all)
             self.built.network.run(self.chunk_size * self.sample_ms * ms, namespace={})
             t1 = time.perf_counter()
             b2.device.build(directory=str(self.project_dir), compile=True, run=False,
@@ -184,6 +190,20 @@ class CompiledNetwork:
         state : NetworkState or None
             State at the end (``None`` when frozen: unchanged).
         """
+        spikes, new_state = self._run(rates_hz, streams, state)
+        i, t_ms = spikes[self.name]
+        return spike_counts(i, t_ms, self.chunk_size, self.topo.n_neurons, self.sample_ms,
+                            self.enc.present_ms), new_state
+
+    def record(self, rates_hz: np.ndarray, streams: np.ndarray, state: NetworkState) -> dict:
+        """Spikes of every monitored group: ``{group: (neuron index, time ms)}``.
+
+        Groups are ``<name>`` (excitatory) and, with ``record_all``,
+        ``<name>_input`` and ``<name>_inh``.
+        """
+        return self._run(rates_hz, streams, state)[0]
+
+    def _run(self, rates_hz, streams, state):
         k = self.chunk_size
         if rates_hz.shape != (k, self.topo.n_inputs):
             raise ValueError(f"rates shape {rates_hz.shape} != {(k, self.topo.n_inputs)}")
@@ -199,16 +219,14 @@ class CompiledNetwork:
         with _locked(self.project_dir.parent / f".{self.project_dir.name}.lock"):
             try:
                 self.device.run(directory=str(self.project_dir), with_output=False, run_args=run_args)
-                mon = self.built.monitors[self.name]
-                i = np.asarray(mon.i[:])
-                t_ms = np.asarray(mon.t[:] / b2.ms)
+                spikes = {key: (np.asarray(mon.i[:]), np.asarray(mon.t[:] / b2.ms))
+                          for key, mon in self.built.monitors.items()}
                 new_state = (NetworkState(np.asarray(syn.w[:]).copy(), np.asarray(exc.theta[:]).copy())
                              if self.learning else None)
             finally:
                 self._forget_run_args()
         self.timings["run_s"] = self.timings.get("run_s", 0.0) + time.perf_counter() - t0
-        return spike_counts(i, t_ms, k, self.topo.n_neurons, self.sample_ms,
-                            self.enc.present_ms), new_state
+        return spikes, new_state
 
     def _forget_run_args(self) -> None:
         static = self.project_dir / "static_arrays"

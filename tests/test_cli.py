@@ -50,6 +50,21 @@ def test_train_then_evaluate_tiny_network(isolated, capsys):
     assert m2["unsupervised"]["accuracy"] == metrics["unsupervised"]["accuracy"]
     assert m2["unsupervised"]["confusion"] == metrics["unsupervised"]["confusion"]
 
+    # raster of one test sample: same random stream as in testing -> same prediction
+    preds = json.loads((runs[0] / "predictions.json").read_text())
+    sid, y_pred = preds["test_ids"][0], preds["y_pred"][0]
+    out_png = isolated / "r.png"
+    assert main(["raster", str(models[0]), "--sample", sid, "--out", str(out_png)]) == 0
+    import matplotlib.image as mpimg
+    img = mpimg.imread(out_png)
+    assert img.shape[0] > 300 and img.shape[1] > 300
+    from stdp_emo.experiment import record_sample
+    rec = record_sample(models[0], sid)
+    assert set(rec["groups"]) == {"audio input", "audio excitatory", "audio inhibitory"}
+    classes = json.loads((models[0] / "model.json").read_text())["classes"]
+    assert rec["predicted"] == classes[y_pred]
+    assert main(["raster", str(models[0]), "--sample", "no-such-id"]) == 2
+
 
 @pytest.mark.parametrize("argv, needle", [
     (["train", "nosuchset"], "invalid choice"),

@@ -228,12 +228,22 @@ def add_plastic_projection(built: BuiltNetwork, source: b2.NeuronGroup, target: 
 
 def build_single_modality(topo: ConvTopology, name: str, ns: dict, *, learning: bool, rule: str,
                           inhibition: str, n_samples: int, norm_per_synapse: float, theta_init,
-                          dt, sample_duration, inhibition_impl: str = "pool") -> BuiltNetwork:
-    """Input -> convolution-window excitatory layer (audio-only or visual-only mode)."""
+                          dt, sample_duration, inhibition_impl: str = "pool",
+                          record_all: bool = False) -> BuiltNetwork:
+    """Input -> convolution-window excitatory layer (audio-only or visual-only mode).
+
+    ``record_all`` adds spike monitors on the input and inhibitory groups
+    (``spikes_<name>_input``, ``spikes_<name>_inh``) for raster plots.
+    """
     built = new_network(n_samples, ns, dt, sample_duration)
     inp = add_input(built, name, topo.n_inputs, n_samples)
     pools = topo.position if inhibition == "window" else np.zeros(topo.n_neurons, np.int32)
     exc = add_layer(built, name, pools, learning, theta_init, inhibition_impl)
     add_plastic_projection(built, inp, exc, topo.pre, topo.post, rule, learning,
                            norm_per_synapse * topo.fan_in)
+    if record_all:
+        for group, label in ((inp, "input"), (built[f"{name}_inh"], "inh")):
+            mon = b2.SpikeMonitor(group, name=f"spikes_{group.name}")
+            built.add(mon)
+            built.monitors[f"{name}_{label}"] = mon
     return built

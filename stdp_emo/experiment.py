@@ -289,6 +289,23 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         record.close()
 
 
+def model_config(model, root: str | None = None) -> ExperimentConfig:
+    """A saved model's config, reading data from ``root`` (default: where it was trained)."""
+    cfg = model.config
+    if root:
+        return cfg.replace(data={"root": str(root)})
+    if not cfg.data.root and model.info.get("dataset_root") and cfg.data.dataset != "synthetic":
+        return cfg.replace(data={"root": model.info["dataset_root"]})
+    return cfg
+
+
+def model_scaler(model) -> Scaler | None:
+    """The audio feature scaling stored with a model (None for visual models)."""
+    if model.config.train.modality != "audio":
+        return None
+    return Scaler(np.asarray(model.arrays["scale_low"]), np.asarray(model.arrays["scale_high"]))
+
+
 def evaluate_model(model_dir: str | Path, root: str | None = None, *, progress: bool = True,
                    runs_home: Path | None = None) -> dict:
     """Re-run the frozen test presentations of a saved model on its stored test split."""
@@ -296,17 +313,12 @@ def evaluate_model(model_dir: str | Path, root: str | None = None, *, progress: 
     from .simulate import NetworkState
 
     model = load_model(model_dir)
-    cfg = model.config
-    if root:
-        cfg = cfg.replace(data={"root": str(root)})
-    elif not cfg.data.root and model.info.get("dataset_root") and cfg.data.dataset != "synthetic":
-        cfg = cfg.replace(data={"root": model.info["dataset_root"]})
+    cfg = model_config(model, root)
     record = RunRecord(cfg.data.dataset, "evaluate", home=runs_home)
     try:
         record.write_text("config.toml", to_toml(cfg))
         split_ids = (model.info["split"]["train_ids"], model.info["split"]["test_ids"])
-        scaler = (Scaler(np.asarray(model.arrays["scale_low"]), np.asarray(model.arrays["scale_high"]))
-                  if cfg.train.modality == "audio" else None)
+        scaler = model_scaler(model)
         dataset = load_dataset(cfg.data.dataset, cfg.data.root or None, include_song=cfg.data.include_song)
         prep = prepare(cfg, progress=progress, dataset=dataset, split_ids=split_ids, scaler=scaler)
         state = NetworkState(np.asarray(model.arrays["w"], float), np.asarray(model.arrays["theta"], float))
@@ -344,11 +356,7 @@ def record_sample(model_dir: str | Path, sample_id: str, root: str | None = None
     from .simulate import CompiledNetwork, NetworkState
 
     model = load_model(model_dir)
-    cfg = model.config
-    if root:
-        cfg = cfg.replace(data={"root": str(root)})
-    elif not cfg.data.root and model.info.get("dataset_root") and cfg.data.dataset != "synthetic":
-        cfg = cfg.replace(data={"root": model.info["dataset_root"]})
+    cfg = model_config(model, root)
     split_ids = (model.info["split"]["train_ids"], model.info["split"]["test_ids"])
     if sample_id in split_ids[1]:
         phase, pos, which = PHASE_TEST, split_ids[1].index(sample_id), "test"
@@ -362,8 +370,7 @@ def record_sample(model_dir: str | Path, sample_id: str, root: str | None = None
     if not keep:
         raise DataError(f"{dataset.root}: sample '{sample_id}' not found")
     one = dataset.subset(keep)
-    scaler = (Scaler(np.asarray(model.arrays["scale_low"]), np.asarray(model.arrays["scale_high"]))
-              if cfg.train.modality == "audio" else None)
+    scaler = model_scaler(model)
     prep = prepare(cfg, progress=False, dataset=one, split_ids=([], [sample_id]), scaler=scaler)
     net = CompiledNetwork(prep.topology, prep.modality, cfg.network, cfg.encoding, learning=False,
                           chunk_size=1, record_all=True)

@@ -21,7 +21,7 @@ def _pair_network(b2, rule, pre_times_ms, post_times_ms, w0=0.5, **net_kw):
     net_cfg = NetworkConfig(stdp_rule=rule, **net_kw)
     ns = build_namespace(net_cfg, EncodingConfig())
     built = new_network(1, ns, 0.5 * b2.ms, 500 * b2.ms)
-    clock = built.objects["sim_clock"]
+    clock = built.clock
     forced = "t_last : second\nge : 1\nwsum : 1"
     src = b2.NeuronGroup(1, forced, threshold="fire(t) > 0.5", reset="t_last = t", clock=clock,
                          namespace={"fire": _schedule(b2, pre_times_ms)}, name="pre_group")

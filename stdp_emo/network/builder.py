@@ -56,9 +56,15 @@ class BuiltNetwork:
         Names of the layers (``"audio"`` for ``audio_exc``...).
     monitors : dict
         Layer or group name -> SpikeMonitor.
+    namespace : dict
+        Constants shared by every object (plus ``sample_duration``).
+    clock : brian2.Clock
+        The simulation clock of every object.
     """
 
     network: b2.Network
+    namespace: dict = field(default_factory=dict)
+    clock: b2.Clock | None = None
     objects: dict = field(default_factory=dict)
     stim: dict = field(default_factory=dict)
     stream: b2.TimedArray | None = None
@@ -80,10 +86,8 @@ def new_network(n_samples: int, ns: dict, dt, sample_duration, stream_values=Non
     clock = b2.Clock(dt=dt, name="sim_clock")
     values = np.zeros(n_samples) if stream_values is None else np.asarray(stream_values, float)
     stream = b2.TimedArray(values, dt=sample_duration, name="stim_stream")
-    built = BuiltNetwork(network=b2.Network(name="network"), stream=stream)
-    built.objects["sim_clock"] = clock
-    built.objects["_ns"] = dict(ns, sample_duration=sample_duration)
-    return built
+    return BuiltNetwork(network=b2.Network(name="network"), stream=stream,
+                        namespace=dict(ns, sample_duration=sample_duration), clock=clock)
 
 
 def add_input(built: BuiltNetwork, name: str, n_inputs: int, n_samples: int) -> b2.NeuronGroup:
@@ -92,13 +96,13 @@ def add_input(built: BuiltNetwork, name: str, n_inputs: int, n_samples: int) -> 
     The rate of input ``i`` during sample ``s`` is ``<name>_stim.values[s, i]``
     (Hz) for the first ``present`` of the sample and 0 after.
     """
-    ns = built.objects["_ns"]
+    ns = built.namespace
     stim = b2.TimedArray(np.zeros((n_samples, n_inputs)) * b2.Hz, dt=ns["sample_duration"],
                          name=f"{name}_stim")
     group_ns = {"stim": stim, "stim_stream": built.stream, "hash_uniform": brian2_function(),
                 "present": ns["present"]}
     group = b2.NeuronGroup(n_inputs, eq.INPUT, threshold=eq.INPUT_THRESHOLD, reset=eq.INPUT_RESET,
-                           method="exact", clock=built.objects["sim_clock"], namespace=group_ns,
+                           method="exact", clock=built.clock, namespace=group_ns,
                            name=f"{name}_input")
     group.next_spike = np.inf * b2.second
     group.t_last = -1e9 * b2.second
@@ -130,8 +134,8 @@ def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learni
     if inhibition_impl not in ("pool", "pairwise"):
         raise ValueError(f"unknown inhibition_impl {inhibition_impl!r}")
     pairwise = inhibition_impl == "pairwise"
-    ns = built.objects["_ns"]
-    clock = built.objects["sim_clock"]
+    ns = built.namespace
+    clock = built.clock
     n = len(pool_of_neuron)
     n_pools = int(pool_of_neuron.max()) + 1
     exc_eqs = (b2.Equations(eq.CONDUCTANCE_LIF, v_rest="v_rest_exc", tau_mem="tau_mem_exc",
@@ -200,7 +204,7 @@ def add_plastic_projection(built: BuiltNetwork, source: b2.NeuronGroup, target: 
     norm_total : float
         Column sum every target neuron's weights are normalised to.
     """
-    ns = dict(built.objects["_ns"], norm_total=norm_total, wsum_floor=1e-300)
+    ns = dict(built.namespace, norm_total=norm_total, wsum_floor=1e-300)
     if not learning:
         on_pre, on_post = eq.ON_PRE_FROZEN, None
     elif rule == "paper":
@@ -210,7 +214,7 @@ def add_plastic_projection(built: BuiltNetwork, source: b2.NeuronGroup, target: 
     else:
         raise ValueError(f"unknown STDP rule {rule!r}")
     syn = b2.Synapses(source, target, model=eq.PLASTIC_MODEL, on_pre=on_pre, on_post=on_post,
-                      clock=built.objects["sim_clock"], namespace=ns,
+                      clock=built.clock, namespace=ns,
                       name=f"{source.name}_to_{target.name}")
     syn.connect(i=np.asarray(pre, np.int32), j=np.asarray(post, np.int32))
     built.add(syn)

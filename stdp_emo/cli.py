@@ -8,7 +8,9 @@ datasets NAME          print counts per actor, emotion and modality
 synth faces            render simulated face videos for a RAVDESS-layout audio folder
 plot weights MODEL_DIR receptive fields of a trained model (PNG/SVG/PDF)
 plot confusion RUN_DIR confusion matrix and per-class accuracy of a run
-report RUN_DIR         self-contained report.html of a run
+plot compare RUN_DIR   modes x features over seeds and robustness of a compare run
+report RUN_DIR         self-contained report.html of a run (or of a compare run)
+sweep DATASET --grid G train a grid of configs as parallel Dask jobs into one sweep record
 
 Errors caused by input (missing files, bad names, bad config) print one line
 ``error: <file or key>: <what is wrong>`` and exit with status 2.
@@ -16,6 +18,7 @@ Errors caused by input (missing files, bad names, bad config) print one line
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -38,8 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the config's, else synthetic)")
     t.add_argument("--root", help="dataset folder")
     t.add_argument("--config", help="TOML config file (see configs/)")
-    t.add_argument("--modality", choices=["audio", "visual"], help="input the network learns from "
-                   "(default audio; visual needs face videos: see `stdp-emo synth faces`)")
+    t.add_argument("--modality", choices=["audio", "visual", "early_fusion", "crossmodal"],
+                   help="what the network learns from: audio (default), visual, or both, composed "
+                   "as early fusion or cross-modal enhancement (vision needs face videos: see "
+                   "`stdp-emo synth faces`)")
     t.add_argument("--features", choices=["mfcc", "mel"])
     t.add_argument("--split", choices=["random", "speaker"])
     t.add_argument("--epochs", type=int)
@@ -50,12 +55,21 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--name", default=None, help="model name under models/ (default: the run's name)")
     t.add_argument("--runs-dir", type=Path, help="where run records go (default runs/)")
     t.add_argument("--models-dir", type=Path, help="where models go (default models/)")
+    t.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
+                   help="write a checkpoint every N training samples (always at Ctrl-C/SIGTERM)")
+    t.add_argument("--resume", type=Path, metavar="RUN_DIR",
+                   help="continue an interrupted run from its checkpoint (other options ignored)")
     _add_common(t)
 
     e = sub.add_parser("evaluate", help="re-test a saved model")
     e.add_argument("model_dir", type=Path)
     e.add_argument("--root", help="dataset folder (default: the one the model was trained on)")
     e.add_argument("--runs-dir", type=Path)
+    e.add_argument("--workers", type=int, default=None,
+                   help="processes (or Dask workers) the presentations are split over "
+                   "(default: automatic); the result does not depend on it")
+    e.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the shards on this Dask scheduler (e.g. tcp://host:8786)")
     _add_common(e)
 
     d = sub.add_parser("datasets", help="print dataset counts")
@@ -89,11 +103,22 @@ def build_parser() -> argparse.ArgumentParser:
     pc.add_argument("run_dir", type=Path)
     pc.add_argument("--out", type=Path, help="image file, .png/.svg/.pdf "
                     "(default RUN_DIR/confusion.png)")
+    pcmp = plsub.add_parser("compare", help="modes x features (mean +/- std over seeds, seeds as "
+                            "dots) and robustness of a compare run")
+    pcmp.add_argument("run_dir", type=Path)
+    pcmp.add_argument("--out", type=Path, help="image file, .png/.svg/.pdf "
+                      "(default RUN_DIR/compare.png)")
 
     r = sub.add_parser("report", help="write a self-contained report.html into a run directory")
     r.add_argument("run_dir", type=Path)
     r.add_argument("--model", type=Path, default=None,
-                   help="model directory for the receptive fields (default: the run's model)")
+                   help="model directory for the receptive fields and rasters "
+                   "(default: the run's model)")
+    r.add_argument("--rasters", type=int, default=4, metavar="N",
+                   help="spike rasters of N test samples, half correctly and half wrongly "
+                   "classified, recorded through the model (default 4; 0 = none)")
+    from .sweep import add_parser as add_sweep_parser
+    add_sweep_parser(sub)
     return parser
 
 
@@ -167,17 +192,21 @@ def _dispatch(args) -> int:
         from .experiment import train
 
         cfg = _train_config(args)
-        feat = cfg.audio.kind if cfg.train.modality == "audio" else "visual"
+        mode = cfg.train.modality
+        feat = {"audio": cfg.audio.kind, "visual": "visual"}.get(mode, f"{mode}_{cfg.audio.kind}")
         tag = args.tag or f"{cfg.data.dataset}_{feat}_{cfg.data.split}"
         out = train(cfg, tag=tag, model_name=args.name, progress=progress,
-                    runs_home=args.runs_dir, models_home=args.models_dir)
+                    runs_home=args.runs_dir, models_home=args.models_dir,
+                    checkpoint_every=args.checkpoint_every, resume=args.resume)
         print(format_results(out["metrics"]))
         print(f"\nrun record: {out['run_dir']}\nmodel:      {out['model_dir']}")
         return 0
     if args.command == "evaluate":
         from .experiment import evaluate_model
 
-        out = evaluate_model(args.model_dir, args.root, progress=progress, runs_home=args.runs_dir)
+        with _dask_client(args.scheduler) as client:
+            out = evaluate_model(args.model_dir, args.root, progress=progress,
+                                 runs_home=args.runs_dir, workers=args.workers, client=client)
         print(format_results(out["metrics"]))
         print(f"\nrun record: {out['run_dir']}")
         return 0
@@ -197,17 +226,12 @@ def _dispatch(args) -> int:
             print(f"{k} audio clips linked beside them: train with --root {args.out}")
         return 0
     if args.command == "raster":
-        from .experiment import record_sample
-        from .plotting import raster_figure, save_figure
+        from .plotting import save_figure
+        from .report import raster_figure_for
 
         out = args.out or Path(f"raster_{args.sample}.png")
         _check_image_suffix(out)
-        rec = record_sample(args.model_dir, args.sample, args.root)
-        title = (f"sample {rec['sample_id']} ({rec['split']} split): true {rec['true']}, "
-                 f"predicted {rec['predicted']}"
-                 + (f" (presentation {rec['retries'] + 1}, higher intensity)" if rec["retries"] else ""))
-        fig = raster_figure(rec["groups"], assignments=rec["assignments"], classes=rec["classes"],
-                            present_ms=rec["present_ms"], rest_ms=rec["rest_ms"], title=title)
+        fig, _ = raster_figure_for(args.model_dir, args.sample, args.root)
         print(save_figure(fig, out))
         return 0
     if args.command == "plot":
@@ -216,15 +240,35 @@ def _dispatch(args) -> int:
         _check_image_suffix(args.out)
         if args.what == "weights":
             print(report.plot_weights(args.model_dir, args.out))
+        elif args.what == "compare":
+            print(report.plot_compare(args.run_dir, args.out))
         else:
             print(report.plot_confusion(args.run_dir, args.out))
         return 0
     if args.command == "report":
+        from .errors import DataError
         from .report import write_report
 
-        print(write_report(args.run_dir, args.model))
+        if args.rasters < 0:
+            raise DataError(f"--rasters {args.rasters}: must be 0 or more")
+        print(write_report(args.run_dir, args.model, rasters=args.rasters))
         return 0
+    if args.command == "sweep":
+        from .sweep import run_cli
+        return run_cli(args)
     raise AssertionError(args)
+
+
+@contextlib.contextmanager
+def _dask_client(address: str | None):
+    """A Dask client on ``address``, or None (local processes) without one."""
+    if not address:
+        yield None
+        return
+    from distributed import Client
+
+    with Client(address) as client:
+        yield client
 
 
 def _check_image_suffix(out: Path | None) -> None:

@@ -218,6 +218,16 @@ class NetworkConfig:
     stdp_rule : {"paper", "trace"}
         ``paper``: dw = eta (x_pre - x_tar)(w_max - w)^mu on post spikes (DC15
         eq. 4, MBY19); ``trace``: DC15-code pre/post rule with a second post trace.
+    visual_lead_ms : float
+        Multimodal modes: the audio input starts this long after the visual
+        input (MBY19: vision precedes audition by a few ms).
+    cross_norm_per_synapse, cross_p_connect : float
+        Cross-modal mode: visual->audio column sum per synapse, and the
+        fraction of (visual, audio) neuron pairs connected (1 = all-to-all).
+    fusion_n_neurons : int
+        Early fusion: size of the multimodal excitatory layer (one inhibition pool).
+    fusion_norm_per_synapse : float
+        Early fusion: exc->multimodal column sum per synapse.
     """
 
     window: int = int(_v(P.WINDOW))
@@ -242,6 +252,11 @@ class NetworkConfig:
     spike_block_ms: float = _v(P.SPIKE_BLOCK_EXC)
     w_exc_inh: float = _v(P.W_EXC_INH)
     w_inh_exc: float = _v(P.W_INH_EXC)
+    visual_lead_ms: float = _v(P.VISUAL_LEAD)
+    cross_norm_per_synapse: float = _v(P.CROSS_NORM_PER_SYNAPSE)
+    cross_p_connect: float = _v(P.CROSS_P_CONNECT)
+    fusion_n_neurons: int = int(_v(P.FUSION_N_NEURONS))
+    fusion_norm_per_synapse: float = _v(P.FUSION_NORM_PER_SYNAPSE)
 
 
 @dataclass(frozen=True)
@@ -250,22 +265,29 @@ class TrainConfig:
 
     Attributes
     ----------
-    modality : {"audio", "visual"}
-        Which input the network learns from.
+    modality : {"audio", "visual", "early_fusion", "crossmodal"}
+        Which input the network learns from, and how the modalities are
+        composed: audio-only, visual-only, a multimodal layer fed by both
+        excitatory layers (early fusion), or visual excitatory neurons
+        projecting into the audio layer (cross-modal enhancement).
     epochs : int
         Passes over the training split with plasticity on.
     seed : int
         Seed of weights, sample order and Poisson spikes.
     chunk_size : int
         Samples per compiled simulation run (the binary is reused across chunks).
+    eval_workers : int
+        Processes for labelling and testing (0: automatic, every core up to 2
+        when there are enough samples); results do not depend on it.
     device : {"cpp_standalone"}
         Brian2 device.
     """
 
-    modality: Literal["audio", "visual"] = "audio"
+    modality: Literal["audio", "visual", "early_fusion", "crossmodal"] = "audio"
     epochs: int = 1
     seed: int = 0
     chunk_size: int = 40
+    eval_workers: int = 0
     device: Literal["cpp_standalone"] = "cpp_standalone"
 
 
@@ -342,12 +364,18 @@ def validate_section(obj, where: str) -> None:
     """Range checks that types alone cannot express."""
     for f in fields(obj):
         v = getattr(obj, f.name)
-        positive = (f.name.endswith(("_ms", "_samples")) or f.name in
+        positive = ((f.name.endswith(("_ms", "_samples")) and f.name != "visual_lead_ms")
+                    or f.name in
                     {"n_fft", "n_mfcc", "n_mels", "n_frames", "window", "stride", "n_features",
                      "epochs", "chunk_size", "w_max", "norm_per_synapse", "crop_size",
-                     "upsample_factor"})
+                     "upsample_factor", "fusion_n_neurons", "cross_norm_per_synapse",
+                     "fusion_norm_per_synapse", "cross_p_connect"})
         if positive and not isinstance(v, str) and v <= 0:
             raise ConfigError(f"{where}.{f.name}: must be > 0, got {v!r}")
+    if isinstance(obj, TrainConfig) and obj.eval_workers < 0:
+        raise ConfigError(f"{where}.eval_workers: must be >= 0, got {obj.eval_workers}")
+    if isinstance(obj, NetworkConfig) and not (obj.cross_p_connect <= 1 and obj.visual_lead_ms >= 0):
+        raise ConfigError(f"{where}: cross_p_connect must be in (0, 1] and visual_lead_ms >= 0")
     for name in ("sample_rate_hz", "fmax_hz", "max_rate_hz"):
         if hasattr(obj, name) and getattr(obj, name) <= 0:
             raise ConfigError(f"{where}.{name}: must be > 0, got {getattr(obj, name)!r}")

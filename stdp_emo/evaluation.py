@@ -290,3 +290,60 @@ def svm_baseline(train_feats: np.ndarray, y_train: np.ndarray, test_feats: np.nd
     pred = model.predict(x_test)
     return {**metrics(y_test, pred, _class_names(classes, y_train, y_test)),
             "supervised": True, "C": float(model[-1].C), "gamma": float(model[-1].gamma)}
+
+
+# ------------------------------------------------------------------ polarity and energy
+#: Valence of each emotion name (RAVDESS, eNTERFACE'05 and synthetic class names).
+#: Calm counts as positive (low-arousal positive valence in Russell's circumplex);
+#: surprise as positive, as in binary-polarity work on these sets; neutral has none.
+POLARITY = {"happy": 1, "happiness": 1, "calm": 1, "surprised": 1, "surprise": 1,
+            "sad": -1, "sadness": -1, "angry": -1, "anger": -1, "fearful": -1, "fear": -1,
+            "disgust": -1}
+
+
+def polarity_metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequence[str]) -> dict:
+    """Positive/negative accuracy derived from class predictions.
+
+    Samples whose true class has no polarity (neutral) are left out; a
+    prediction of a class without polarity counts as wrong.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (None without polar samples), ``n`` (samples scored),
+        ``positive`` / ``negative`` (class names of each side).
+    """
+    pol = np.array([POLARITY.get(c, 0) for c in classes])
+    t, p = pol[np.asarray(y_true, int)], pol[np.asarray(y_pred, int)]
+    keep = t != 0
+    return {"accuracy": float(np.mean(t[keep] == p[keep])) if keep.any() else None,
+            "n": int(keep.sum()),
+            "positive": [c for c in classes if POLARITY.get(c, 0) > 0],
+            "negative": [c for c in classes if POLARITY.get(c, 0) < 0]}
+
+
+#: Energy per operation at 45 nm (Horowitz 2014), as used by Wang et al. (Spiking Emotions):
+#: a 32-bit float accumulate (an SNN synaptic event) and multiply-accumulate (an ANN connection).
+PJ_PER_AC = 0.9
+PJ_PER_MAC = 4.6
+
+
+def energy_estimate(ops: dict) -> dict:
+    """Energy per sample of the SNN's synaptic events and of a same-size ANN.
+
+    Parameters
+    ----------
+    ops : dict
+        ``synaptic_ops_per_sample`` (accumulates per sample) and ``n_synapses``
+        (connections: one multiply-accumulate each in an ANN forward pass).
+
+    Returns
+    -------
+    dict with ``synaptic_ops_per_sample``, ``snn_energy_uj``, ``ann_macs``,
+    ``ann_energy_uj`` (microjoules per sample) and ``ratio`` (ANN / SNN).
+    """
+    snn = ops["synaptic_ops_per_sample"] * PJ_PER_AC * 1e-6
+    ann = ops["n_synapses"] * PJ_PER_MAC * 1e-6
+    return {"synaptic_ops_per_sample": float(ops["synaptic_ops_per_sample"]),
+            "snn_energy_uj": float(snn), "ann_macs": int(ops["n_synapses"]),
+            "ann_energy_uj": float(ann), "ratio": float(ann / snn) if snn else None}

@@ -16,8 +16,13 @@ Protocol (DC15, MBY19):
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import logging
+import os
 import platform
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +36,7 @@ from .datasets.base import Dataset
 from .datasets.splits import describe_split, split
 from .encoding import audio_inputs, expected_input_spikes
 from .features.audio import Scaler, extract_dataset
+from .network.composition import Composition, compose, modalities
 from .network.topology import ConvTopology, audio_topology, conv_topology
 from .records import Model, RunRecord, save_model
 
@@ -42,17 +48,31 @@ PHASE_TEST = 1_000_001
 
 @dataclass
 class Prepared:
-    """Dataset, split and network inputs for one config."""
+    """Dataset, split and network inputs for one config.
+
+    Attributes
+    ----------
+    inputs : dict
+        Modality (``"audio"``, ``"visual"``) -> input values in [0, 1], shape
+        (n_clips, n_inputs).
+    composition : Composition
+        The network of the config's mode for these input shapes.
+    """
 
     dataset: Dataset
     train_idx: np.ndarray
     test_idx: np.ndarray
-    inputs: np.ndarray          # (n_clips, n_inputs) in [0, 1]
-    scaler: Scaler | None       # audio scaling (None for vision)
-    topology: ConvTopology
+    inputs: dict
+    scaler: Scaler | None       # audio scaling (None without audio)
+    composition: Composition
     feature_seconds: float
-    modality: str = "audio"
+    modality: str = "audio"     # the mode: audio, visual, early_fusion or crossmodal
     feature_info: dict | None = None
+
+    @property
+    def topology(self) -> ConvTopology:
+        """Input topology of the labelled layer's modality (audio in multimodal modes)."""
+        return self.composition.topologies[modalities(self.modality)[0]]
 
 
 def limit_per_class(dataset: Dataset, max_per_class: int, seed: int) -> Dataset:
@@ -97,7 +117,7 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
     d = cfg.data
     if dataset is None:
         dataset = load_dataset(d.dataset, d.root or None, include_song=d.include_song)
-        if (cfg.train.modality == "visual" and d.dataset == "synthetic"
+        if ("visual" in modalities(cfg.train.modality) and d.dataset == "synthetic"
                 and all(c.video_path is None for c in dataset.clips)):
             from .datasets.faces import synth_faces
 
@@ -117,14 +137,10 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         test_idx = np.array([pos[i] for i in split_ids[1]], dtype=np.int64)
     t0 = time.perf_counter()
     net = cfg.network
+    mode = cfg.train.modality
     info = None
-    if cfg.train.modality == "audio":
-        feats, n_valid, ids = extract_dataset(dataset, cfg.audio, progress=progress)
-        if scaler is None:
-            scaler = Scaler.fit(feats[train_idx], n_valid[train_idx], cfg.audio)
-        inputs = audio_inputs(scaler.transform(feats, n_valid))
-        topo = audio_topology(feats.shape[1], feats.shape[2], net.window, net.stride, net.n_features)
-    else:
+    inputs, topologies = {}, {}
+    if "visual" in modalities(mode):
         from .features.visual import extract_visual_dataset
 
         vis = extract_visual_dataset(dataset, cfg.visual, progress=progress)
@@ -133,37 +149,85 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         # clips without a usable video are left out of both splits (counted in the record)
         train_idx = np.asarray([k for k in train_idx if vis.ok[k]], dtype=np.int64)
         test_idx = np.asarray([k for k in test_idx if vis.ok[k]], dtype=np.int64)
-        inputs, scaler = vis.inputs, None
-        topo = conv_topology(vis.input_shape, (net.window, net.window), (net.stride, net.stride),
-                             net.n_features)
+        inputs["visual"] = vis.inputs
+        topologies["visual"] = conv_topology(vis.input_shape, (net.window, net.window),
+                                             (net.stride, net.stride), net.n_features)
+    if "audio" in modalities(mode):
+        feats, n_valid, ids = extract_dataset(dataset, cfg.audio, progress=progress)
+        if scaler is None:
+            scaler = Scaler.fit(feats[train_idx], n_valid[train_idx], cfg.audio)
+        inputs["audio"] = audio_inputs(scaler.transform(feats, n_valid))
+        topologies["audio"] = audio_topology(feats.shape[1], feats.shape[2], net.window,
+                                             net.stride, net.n_features)
+    else:
+        scaler = None
     feature_seconds = time.perf_counter() - t0
-    return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, scaler, topo,
-                    feature_seconds, cfg.train.modality, info)
+    return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, scaler,
+                    compose(mode, topologies, net), feature_seconds, mode, info)
+
+
+def rows(inputs: dict, idx: np.ndarray) -> dict:
+    """The rows ``idx`` of every modality's inputs."""
+    return {m: x[idx] for m, x in inputs.items()}
+
+
+def eval_workers(cfg: ExperimentConfig, n_samples: int) -> int:
+    """Processes for frozen presentations: ``train.eval_workers``, or (0) automatic:
+    every core (at most 2) when there are at least four chunks of samples."""
+    if cfg.train.eval_workers > 0:
+        return cfg.train.eval_workers
+    return min(2, os.cpu_count() or 1) if n_samples >= 4 * cfg.train.chunk_size else 1
 
 
 def evaluate_frozen(cfg: ExperimentConfig, prep: Prepared, state, *, progress: bool = True,
-                    assignments: np.ndarray | None = None):
+                    assignments: np.ndarray | None = None, inputs: dict | None = None,
+                    workers: int | None = None, client=None):
     """Labelling (unless ``assignments`` given) and test presentations of a frozen network.
+
+    Parameters
+    ----------
+    inputs : dict, optional
+        Replace ``prep.inputs`` (e.g. degraded test inputs); rows as in ``prep``.
+    workers : int, optional
+        Shards run in parallel processes (default :func:`eval_workers`); the
+        result equals the single-process one exactly.
+    client : dask.distributed.Client, optional
+        Run the shards on a Dask cluster.
 
     Returns
     -------
     dict with ``assignments``, ``label`` and ``test`` (:class:`~stdp_emo.simulate.PresentResult`
-    or None), ``frozen`` (the compiled network).
+    or None), ``timings``.
     """
-    from .simulate import CompiledNetwork, present
+    from .simulate import CompiledNetwork, present, present_sharded
 
-    frozen = CompiledNetwork(prep.topology, prep.modality, cfg.network, cfg.encoding, learning=False,
-                             chunk_size=cfg.train.chunk_size)
+    inputs = prep.inputs if inputs is None else inputs
     seed = cfg.train.seed
-    label = None
-    if assignments is None:
-        label = present(frozen, prep.inputs[prep.train_idx], state, seed=seed, phase=PHASE_LABEL,
-                        progress=progress, desc="labelling")
-        assignments = evaluation.assign_labels(label.counts, prep.dataset.labels[prep.train_idx],
-                                               len(prep.dataset.classes))
-    test = present(frozen, prep.inputs[prep.test_idx], state, seed=seed, phase=PHASE_TEST,
-                   progress=progress, desc="testing")
-    return {"assignments": assignments, "label": label, "test": test, "frozen": frozen}
+    # compile once here; shards then run copies of this project
+    with CompiledNetwork(prep.composition, cfg.network, cfg.encoding, learning=False,
+                         chunk_size=cfg.train.chunk_size) as frozen:
+        timings = dict(frozen.timings)
+        n_work = workers or eval_workers(cfg, len(prep.train_idx) + len(prep.test_idx))
+        serial = n_work <= 1 and client is None
+
+        def run(idx, phase, desc):
+            if serial:
+                return present(frozen, rows(inputs, idx), state, seed=seed, phase=phase,
+                               progress=progress, desc=desc)
+            return present_sharded(prep.composition, cfg.network, cfg.encoding, rows(inputs, idx),
+                                   state, seed=seed, phase=phase, chunk_size=cfg.train.chunk_size,
+                                   workers=n_work, client=client, progress=progress, desc=desc)
+
+        if not serial:
+            frozen.close()
+        label = None
+        if assignments is None:
+            label = run(prep.train_idx, PHASE_LABEL, "labelling")
+            assignments = evaluation.assign_labels(label.counts, prep.dataset.labels[prep.train_idx],
+                                                   len(prep.dataset.classes))
+        test = run(prep.test_idx, PHASE_TEST, "testing")
+    timings["workers"] = 1 if serial else n_work
+    return {"assignments": assignments, "label": label, "test": test, "timings": timings}
 
 
 def fallback_class(prep: Prepared) -> int:
@@ -182,6 +246,7 @@ def score(prep: Prepared, assignments: np.ndarray, label_counts: np.ndarray | No
     out = {"unsupervised": evaluation.metrics(y_test, pred, classes)}
     out["unsupervised"]["silent_test_samples"] = int(evaluation.silent_samples(test_counts).sum())
     out["unsupervised"]["neurons_assigned"] = int((assignments >= 0).sum())
+    out["unsupervised"]["polarity"] = evaluation.polarity_metrics(y_test, pred, classes)
     if label_counts is not None:
         out["linear_readout_supervised"] = evaluation.linear_readout(
             label_counts, y_train, test_counts, y_test, seed=seed)
@@ -190,23 +255,118 @@ def score(prep: Prepared, assignments: np.ndarray, label_counts: np.ndarray | No
     return out
 
 
+CHECKPOINT = "checkpoint.npz"
+
+
+def save_checkpoint(path: Path, cfg: ExperimentConfig, split_ids: list[str], epoch: int,
+                    queue: list, state, train_stats: list) -> None:
+    """Write a training checkpoint atomically (one ``.npz``, no pickles).
+
+    Holds the weights and thresholds, the epoch, the presentations still to
+    make in it (sample, retry), the statistics of finished epochs, and what
+    the checkpoint belongs to (config digest, training split).  The Poisson
+    spikes are counter-based (no RNG state to keep) and the epoch orders are
+    replayed from the seed.
+    """
+    from .fileio import write_npz
+
+    meta = {"config_digest": cfg.digest(), "split_digest": _digest(split_ids), "epoch": epoch,
+            "queue": [[int(s), int(r)] for s, r in queue], "train_stats": train_stats,
+            "stdp_emo_version": __version__}
+    write_npz(path, meta=np.array(json.dumps(meta)), **state.to_arrays())
+
+
+def load_checkpoint(path: Path, cfg: ExperimentConfig, split_ids: list[str]):
+    """Read a checkpoint; one-line :class:`DataError` if corrupt or not this run's.
+
+    Returns
+    -------
+    (meta dict, NetworkState)
+    """
+    from .errors import DataError
+    from .simulate import NetworkState
+
+    if not path.is_file():
+        raise DataError(f"{path}: no checkpoint to resume from")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+        meta = json.loads(str(arrays.pop("meta")))
+        state = NetworkState.from_arrays(arrays)
+    except Exception as e:  # BadZipFile, KeyError, JSONDecodeError, ValueError
+        raise DataError(f"{path}: corrupt checkpoint ({type(e).__name__}: {e})") from None
+    if meta.get("config_digest") != cfg.digest():
+        raise DataError(f"{path}: checkpoint was written with another config "
+                        f"(digest {meta.get('config_digest')} != {cfg.digest()})")
+    if meta.get("split_digest") != _digest(split_ids):
+        raise DataError(f"{path}: checkpoint belongs to another dataset or split")
+    return meta, state
+
+
+def _digest(ids: list[str]) -> str:
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """Turn SIGTERM into KeyboardInterrupt (so both write a checkpoint)."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    try:
+        old = signal.signal(signal.SIGTERM, handler)
+    except ValueError:            # not the main thread (e.g. a Dask worker thread)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
 def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None = None,
           progress: bool = True, runs_home: Path | None = None,
-          models_home: Path | None = None) -> dict:
+          models_home: Path | None = None, checkpoint_every: int = 0,
+          resume: str | Path | None = None, client=None, on_checkpoint=None) -> dict:
     """Run the whole protocol for ``cfg``; write a model and a run record.
+
+    Parameters
+    ----------
+    checkpoint_every : int
+        Write ``checkpoint.npz`` into the run directory after the chunk in
+        which every N more training presentations were made (0: never), and
+        always at Ctrl-C / SIGTERM.
+    resume : path, optional
+        A run directory with a checkpoint: continue that run (its config is
+        used; ``cfg`` is ignored) in place.  For the same seed and environment
+        the result equals an uninterrupted run.
+    client : dask.distributed.Client, optional
+        Shard labelling and testing over this Dask cluster.
+    on_checkpoint : callable, optional
+        Called with the checkpoint path after each write (tests).
 
     Returns
     -------
     dict
         ``metrics`` (as written to metrics.json), ``run_dir``, ``model_dir``.
     """
+    from . import config as config_mod
     from .simulate import CompiledNetwork, initial_state, present
 
-    record = RunRecord(cfg.data.dataset, tag, home=runs_home)
+    if resume is not None:
+        resume = Path(resume)
+        if not (resume / "config.toml").is_file():
+            from .errors import DataError
+            raise DataError(f"{resume}: not a run directory (no config.toml)")
+        cfg = config_mod.load(resume / "config.toml")
+        record = RunRecord.reopen(resume)
+    else:
+        record = RunRecord(cfg.data.dataset, tag, home=runs_home)
     try:
-        log.info("stdp_emo %s, python %s, config digest %s", __version__, platform.python_version(),
-                 cfg.digest())
-        record.write_text("config.toml", to_toml(cfg))
+        log.info("stdp_emo %s, python %s, config digest %s%s", __version__,
+                 platform.python_version(), cfg.digest(), " (resumed)" if resume else "")
+        if resume is None:
+            record.write_text("config.toml", to_toml(cfg))
         timings: dict[str, float] = {}
         prep = prepare(cfg, progress=progress)
         timings["features_s"] = prep.feature_seconds
@@ -214,36 +374,75 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         split_info.update(kind=cfg.data.split, seed=cfg.data.seed, holdout=cfg.data.holdout,
                           train_ids=[prep.dataset.clips[i].id for i in prep.train_idx],
                           test_ids=[prep.dataset.clips[i].id for i in prep.test_idx])
+        ckpt_path = record.path / CHECKPOINT
+        start_epoch, start_queue, train_stats = 0, None, []
+        if resume is not None:
+            meta, state = load_checkpoint(ckpt_path, cfg, split_info["train_ids"])
+            start_epoch, start_queue = int(meta["epoch"]), meta["queue"]
+            train_stats = list(meta["train_stats"])
+            log.info("resuming at epoch %d with %d presentations left", start_epoch + 1,
+                     len(start_queue))
         record.write_json("split.json", split_info)
         log.info("dataset %s (%s): %d clips, train %d, test %d, split %s", prep.dataset.name,
                  prep.dataset.description, len(prep.dataset), len(prep.train_idx),
                  len(prep.test_idx), cfg.data.split)
-        topo = prep.topology
-        log.info("network: %d inputs -> %d excitatory neurons (%d positions x %d features), "
-                 "%d plastic synapses", topo.n_inputs, topo.n_neurons, topo.n_positions,
-                 topo.n_features, topo.pre.size)
+        comp = prep.composition
+        log.info("network %s: %s; layers %s; %d plastic synapses", comp.mode,
+                 ", ".join(f"{i.name} {i.n_inputs} inputs" for i in comp.inputs),
+                 ", ".join(f"{layer.name} {layer.n_neurons}" for layer in comp.layers),
+                 comp.n_synapses)
 
-        learn = CompiledNetwork(topo, prep.modality, cfg.network, cfg.encoding, learning=True,
-                                chunk_size=cfg.train.chunk_size)
-        timings.update({f"learn_{k}": v for k, v in learn.timings.items()})
-        state = initial_state(topo, cfg.network, cfg.train.seed)
+        if resume is None:
+            state = initial_state(comp, cfg.network, cfg.train.seed)
         rng = np.random.default_rng(cfg.train.seed)
-        t0 = time.perf_counter()
-        train_stats = []
-        for epoch in range(cfg.train.epochs):
-            order = rng.permutation(prep.train_idx)
-            res = present(learn, prep.inputs, state, seed=cfg.train.seed, phase=epoch, order=order,
-                          progress=progress, desc=f"training epoch {epoch + 1}/{cfg.train.epochs}")
-            state = res.state
-            train_stats.append(dict(res.stats, epoch=epoch + 1, presentations=res.presentations,
-                                    seconds=res.seconds))
-            log.info("epoch %d: %.1f s, %.1f exc spikes/sample", epoch + 1, res.seconds,
-                     res.stats["spikes_per_sample_mean"])
+        orders = [rng.permutation(prep.train_idx) for _ in range(cfg.train.epochs)]
+        latest = {"epoch": start_epoch, "queue": start_queue, "state": state, "made": 0,
+                  "saved_at": 0}
+
+        def checkpoint():
+            save_checkpoint(ckpt_path, cfg, split_info["train_ids"], latest["epoch"],
+                            latest["queue"], latest["state"], train_stats)
+            latest["saved_at"] = latest["made"]
+            if on_checkpoint is not None:
+                on_checkpoint(ckpt_path)
+
+        def on_chunk(queue, st):
+            latest.update(queue=queue, state=st,
+                          made=latest["made"] + cfg.train.chunk_size)
+            if checkpoint_every and latest["made"] - latest["saved_at"] >= checkpoint_every:
+                checkpoint()
+
+        with CompiledNetwork(comp, cfg.network, cfg.encoding, learning=True,
+                             chunk_size=cfg.train.chunk_size) as learn, _sigterm_as_interrupt():
+            timings.update({f"learn_{k}": v for k, v in learn.timings.items()})
+            t0 = time.perf_counter()
+            try:
+                for epoch in range(start_epoch, cfg.train.epochs):
+                    queue = start_queue if epoch == start_epoch and start_queue is not None else None
+                    latest.update(epoch=epoch, state=state,
+                                  queue=queue if queue is not None
+                                  else [[int(s), 0] for s in orders[epoch]])
+                    res = present(learn, prep.inputs, state, seed=cfg.train.seed, phase=epoch,
+                                  order=orders[epoch], queue=queue, progress=progress,
+                                  desc=f"training epoch {epoch + 1}/{cfg.train.epochs}",
+                                  on_chunk=on_chunk)
+                    state = res.state
+                    train_stats.append(dict(res.stats, epoch=epoch + 1,
+                                            presentations=res.presentations,
+                                            seconds=res.seconds, resumed=queue is not None))
+                    log.info("epoch %d: %.1f s, %.1f spikes/sample in the labelled layer",
+                             epoch + 1, res.seconds, res.stats["spikes_per_sample_mean"])
+                    latest.update(epoch=epoch + 1, queue=[], state=state)
+            except KeyboardInterrupt:
+                checkpoint()
+                log.warning("interrupted: checkpoint written to %s; continue with "
+                            "stdp-emo train --resume %s", ckpt_path, record.path)
+                raise
         timings["train_s"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        ev = evaluate_frozen(cfg, prep, state, progress=progress)
-        timings.update({f"frozen_{k}": v for k, v in ev["frozen"].timings.items()})
+        ev = evaluate_frozen(cfg, prep, state, progress=progress, client=client)
+        timings.update({f"frozen_{k}": v for k, v in ev["timings"].items()})
         timings["label_s"] = ev["label"].seconds
         timings["test_s"] = ev["test"].seconds
         timings["evaluate_s"] = time.perf_counter() - t0
@@ -253,14 +452,17 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         metrics = {
             "dataset": prep.dataset.name, "description": prep.dataset.description,
             "split": cfg.data.split, "modality": prep.modality,
-            "features": cfg.audio.kind if prep.modality == "audio" else f"dvs-{cfg.visual.dvs_method}",
+            "features": feature_name(cfg),
             "visual_features": prep.feature_info,
             "n_train": int(len(prep.train_idx)), "n_test": int(len(prep.test_idx)),
             **{k: v for k, v in results.items() if k != "predictions"},
             "training": train_stats,
             "labelling": ev["label"].stats, "testing": ev["test"].stats,
-            "input_spikes_per_sample_expected": float(expected_input_spikes(
-                prep.inputs, cfg.encoding.max_rate_hz, cfg.encoding.present_ms).mean()),
+            "input_spikes_per_sample_expected": {m: float(expected_input_spikes(
+                x[prep.test_idx], cfg.encoding.max_rate_hz, cfg.encoding.present_ms).mean())
+                for m, x in prep.inputs.items()},
+            "energy": evaluation.energy_estimate(
+                synaptic_ops(comp, rows(prep.inputs, prep.test_idx), ev["test"], cfg.encoding)),
             "timings_s": timings,
             "seconds_per_sample": {
                 "train": timings["train_s"] / max(n_train_pres, 1),
@@ -270,11 +472,15 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         record.write_json("metrics.json", metrics)
         record.write_json("predictions.json", results["predictions"])
         scale = (prep.scaler.low, prep.scaler.high) if prep.scaler is not None else (np.zeros(0), np.zeros(0))
-        model = Model(cfg, {"w": state.w, "theta": state.theta, "assignments": ev["assignments"],
+        model = Model(cfg, {**state.to_arrays(), "assignments": ev["assignments"],
                             "scale_low": scale[0], "scale_high": scale[1]},
                       {"classes": list(prep.dataset.classes), "dataset": prep.dataset.name,
                        "dataset_root": str(prep.dataset.root), "modality": prep.modality,
-                       "input_shape": list(topo.input_shape), "n_neurons": topo.n_neurons,
+                       "readout": comp.readout,
+                       "input_shape": list(prep.topology.input_shape),
+                       "input_shapes": {m: list(t.input_shape) for m, t in comp.topologies.items()},
+                       "n_neurons": prep.topology.n_neurons,
+                       "layers": {layer.name: layer.n_neurons for layer in comp.layers},
                        "split": {"train_ids": split_info["train_ids"],
                                  "test_ids": split_info["test_ids"]},
                        "run_dir": str(record.path),
@@ -284,9 +490,51 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         model_dir = save_model(model, model_name or record.path.name, home=models_home)
         log.info("model written to %s", model_dir)
         record.write_json("model.json", {"model_dir": str(model_dir)})
+        ckpt_path.unlink(missing_ok=True)
         return {"metrics": metrics, "run_dir": record.path, "model_dir": model_dir}
     finally:
         record.close()
+
+
+def feature_name(cfg: ExperimentConfig) -> str:
+    """Short name of a config's input features: ``mfcc``, ``mel``, ``dvs-v2e``, ``mfcc+dvs-v2e``."""
+    vis = f"dvs-{cfg.visual.dvs_method}"
+    mods = modalities(cfg.train.modality)
+    return "+".join(cfg.audio.kind if m == "audio" else vis for m in mods)
+
+
+def synaptic_ops(comp: Composition, inputs: dict, res, enc) -> dict:
+    """Synaptic events per sample of the presentations ``res`` of ``inputs``.
+
+    ``inputs`` are the presented rows (modality -> (n, n_inputs)); ``res`` the
+    :class:`~stdp_emo.simulate.PresentResult` of presenting them.
+
+    Input spikes are their expected number (rates x presentation time; inputs
+    are not monitored), excitatory spikes are counted; every excitatory spike
+    also drives its inhibitory partner, whose spike (w_exc_inh makes it fire
+    at once) reaches the other neurons of its pool.
+
+    Returns
+    -------
+    dict
+        ``synaptic_ops_per_sample`` (accumulates), ``n_synapses`` (a same-size
+        ANN's multiply-accumulates per sample: one per connection).
+    """
+    ops = 0.0
+    for p in comp.projections:
+        fan_out = np.bincount(p.pre, minlength=int(p.pre.max()) + 1 if p.pre.size else 0)
+        if p.source.endswith("_input"):
+            m = p.source[: -len("_input")]
+            x = inputs[m] * enc.max_rate_hz * enc.present_ms * 1e-3
+            ops += float((x[:, : fan_out.size] * fan_out[None, : x.shape[1]]).sum(axis=1).mean())
+        else:
+            c = res.layer_counts[p.source[: -len("_exc")]]
+            ops += float((c[:, : fan_out.size] * fan_out[None, : c.shape[1]]).sum(axis=1).mean())
+    for layer in comp.layers:
+        spikes = res.layer_counts[layer.name].sum(axis=1).mean()
+        pool_size = np.bincount(layer.pools).max()
+        ops += float(spikes) * (1 + (pool_size - 1))
+    return {"synaptic_ops_per_sample": ops, "n_synapses": int(comp.n_synapses)}
 
 
 def model_config(model, root: str | None = None) -> ExperimentConfig:
@@ -300,47 +548,86 @@ def model_config(model, root: str | None = None) -> ExperimentConfig:
 
 
 def model_scaler(model) -> Scaler | None:
-    """The audio feature scaling stored with a model (None for visual models)."""
-    if model.config.train.modality != "audio":
+    """The audio feature scaling stored with a model (None for models without audio)."""
+    if "audio" not in modalities(model.config.train.modality):
         return None
     return Scaler(np.asarray(model.arrays["scale_low"]), np.asarray(model.arrays["scale_high"]))
 
 
-def evaluate_model(model_dir: str | Path, root: str | None = None, *, progress: bool = True,
-                   runs_home: Path | None = None) -> dict:
-    """Re-run the frozen test presentations of a saved model on its stored test split."""
-    from .records import load_model
+def model_state(model):
+    """The :class:`~stdp_emo.simulate.NetworkState` stored in a model."""
     from .simulate import NetworkState
+
+    return NetworkState.from_arrays(model.arrays)
+
+
+def prepare_model(model, root: str | None = None, progress: bool = True,
+                  sample_ids: list[str] | None = None):
+    """Config and prepared data (the model's own split and scaling) of a saved model.
+
+    ``sample_ids``: prepare only these clips (as the test split), e.g. one sample.
+    """
+    from .errors import DataError
+
+    cfg = model_config(model, root)
+    dataset = load_dataset(cfg.data.dataset, cfg.data.root or None, include_song=cfg.data.include_song)
+    split_ids = (model.info["split"]["train_ids"], model.info["split"]["test_ids"])
+    if sample_ids is not None:
+        keep = [k for k, c in enumerate(dataset.clips) if c.id in set(sample_ids)]
+        if len(keep) != len(set(sample_ids)):
+            raise DataError(f"{dataset.root}: sample(s) not found: "
+                            f"{sorted(set(sample_ids) - {dataset.clips[k].id for k in keep})}")
+        dataset, split_ids = dataset.subset(keep), ([], list(sample_ids))
+    prep = prepare(cfg, progress=progress, dataset=dataset, split_ids=split_ids,
+                   scaler=model_scaler(model))
+    return cfg, prep
+
+
+def evaluate_model(model_dir: str | Path, root: str | None = None, *, progress: bool = True,
+                   runs_home: Path | None = None, workers: int | None = None,
+                   client=None) -> dict:
+    """Re-run the frozen test presentations of a saved model on its stored test split.
+
+    ``workers`` / ``client`` shard the presentations over processes or a Dask
+    cluster; the result equals the single-process one.
+    """
+    from .records import load_model
 
     model = load_model(model_dir)
     cfg = model_config(model, root)
     record = RunRecord(cfg.data.dataset, "evaluate", home=runs_home)
     try:
         record.write_text("config.toml", to_toml(cfg))
-        split_ids = (model.info["split"]["train_ids"], model.info["split"]["test_ids"])
-        scaler = model_scaler(model)
-        dataset = load_dataset(cfg.data.dataset, cfg.data.root or None, include_song=cfg.data.include_song)
-        prep = prepare(cfg, progress=progress, dataset=dataset, split_ids=split_ids, scaler=scaler)
-        state = NetworkState(np.asarray(model.arrays["w"], float), np.asarray(model.arrays["theta"], float))
-        ev = evaluate_frozen(cfg, prep, state, progress=progress,
-                             assignments=np.asarray(model.arrays["assignments"]))
+        cfg, prep = prepare_model(model, root, progress)
+        ev = evaluate_frozen(cfg, prep, model_state(model), progress=progress,
+                             assignments=np.asarray(model.arrays["assignments"]),
+                             workers=workers, client=client)
         results = score(prep, ev["assignments"], None, ev["test"].counts, cfg.train.seed)
         metrics = {"model_dir": str(model.path), "dataset": prep.dataset.name,
+                   "modality": prep.modality, "features": feature_name(cfg),
                    "n_test": int(len(prep.test_idx)), "unsupervised": results["unsupervised"],
-                   "testing": ev["test"].stats,
+                   "testing": ev["test"].stats, "workers": ev["timings"]["workers"],
                    "seconds_per_sample": {"test": ev["test"].seconds / max(ev["test"].presentations, 1)}}
         record.write_json("metrics.json", metrics)
         record.write_json("predictions.json", results["predictions"])
-        return {"metrics": metrics, "run_dir": record.path}
+        return {"metrics": metrics, "run_dir": record.path,
+                "predictions": results["predictions"]}
     finally:
         record.close()
 
 
-def record_sample(model_dir: str | Path, sample_id: str, root: str | None = None) -> dict:
+def record_sample(model_dir: str | Path, sample_id: str, root: str | None = None,
+                  trace_neurons: int = 0) -> dict:
     """Present one sample to a saved (frozen) model and record every group's spikes.
 
     The sample gets the same random stream as in the model's test (or
     labelling) presentations, so its excitatory spikes reproduce those runs.
+
+    Parameters
+    ----------
+    trace_neurons : int
+        Also record the membrane potential and threshold of this many
+        excitatory neurons of the labelled layer (the most active ones).
 
     Returns
     -------
@@ -348,15 +635,16 @@ def record_sample(model_dir: str | Path, sample_id: str, root: str | None = None
         ``groups`` {panel name: (times_ms, neuron index, n_neurons)}, ``assignments``
         {panel name: ndarray}, ``classes``, ``true``, ``predicted`` (class names),
         ``sample_id``, ``split`` ("test" or "train"), ``present_ms``, ``rest_ms``,
-        ``retries`` (re-presentations at higher intensity, as in testing).
+        ``visual_lead_ms`` (multimodal modes, else None), ``retries``
+        (re-presentations at higher intensity, as in testing), ``traces``
+        (with ``trace_neurons``: {"t_ms", "neurons", "v_mv", "threshold_mv"}).
     """
     from .errors import DataError
     from .network.rng import sample_streams
     from .records import load_model
-    from .simulate import CompiledNetwork, NetworkState
+    from .simulate import CompiledNetwork
 
     model = load_model(model_dir)
-    cfg = model_config(model, root)
     split_ids = (model.info["split"]["train_ids"], model.info["split"]["test_ids"])
     if sample_id in split_ids[1]:
         phase, pos, which = PHASE_TEST, split_ids[1].index(sample_id), "test"
@@ -365,37 +653,46 @@ def record_sample(model_dir: str | Path, sample_id: str, root: str | None = None
     else:
         raise DataError(f"{model.path}: sample '{sample_id}' is in neither split of this model "
                         f"(e.g. '{split_ids[1][0]}')")
-    dataset = load_dataset(cfg.data.dataset, cfg.data.root or None, include_song=cfg.data.include_song)
-    keep = [k for k, c in enumerate(dataset.clips) if c.id == sample_id]
-    if not keep:
-        raise DataError(f"{dataset.root}: sample '{sample_id}' not found")
-    one = dataset.subset(keep)
-    scaler = model_scaler(model)
-    prep = prepare(cfg, progress=False, dataset=one, split_ids=([], [sample_id]), scaler=scaler)
-    net = CompiledNetwork(prep.topology, prep.modality, cfg.network, cfg.encoding, learning=False,
-                          chunk_size=1, record_all=True)
-    state = NetworkState(np.asarray(model.arrays["w"], float), np.asarray(model.arrays["theta"], float))
-    # replay the presentation as `present` made it, retries at higher intensity included
+    cfg, prep = prepare_model(model, root, progress=False, sample_ids=[sample_id])
+    comp = prep.composition
+    state = model_state(model)
     enc = cfg.encoding
-    for retry in range(enc.max_retries + 1):
-        streams = sample_streams(cfg.train.seed, phase, np.array([pos * 16 + retry]))
-        rates = prep.inputs[:1] * enc.max_rate_hz * (1.0 + retry * enc.intensity_step)
-        spikes = net.record(rates, streams, state)
-        exc_i, exc_t = spikes[prep.modality]
-        if np.sum(exc_t < enc.present_ms) >= enc.min_spikes:
-            break
-    m = prep.modality
+    with CompiledNetwork(comp, cfg.network, enc, learning=False, chunk_size=1,
+                         record_all=True) as net:
+        # replay the presentation as `present` made it, retries at higher intensity included
+        for retry in range(enc.max_retries + 1):
+            streams = sample_streams(cfg.train.seed, phase, np.array([pos * 16 + retry]))
+            rates = {m: x[:1] * enc.max_rate_hz * (1.0 + retry * enc.intensity_step)
+                     for m, x in prep.inputs.items()}
+            spikes = net.record(rates, streams, state)
+            exc_i, exc_t = spikes[comp.readout]
+            if np.sum(exc_t < net.count_ms) >= enc.min_spikes:
+                break
+        traces = None
+        if trace_neurons:
+            counts = np.bincount(exc_i, minlength=comp.layer(comp.readout).n_neurons)
+            chosen = np.sort(np.argsort(-counts, kind="stable")[:trace_neurons])
+            traces = net.traces(comp.readout, chosen)
     assignments = np.asarray(model.arrays["assignments"])
-    sizes = {m: prep.topology.n_neurons, f"{m}_input": prep.topology.n_inputs,
-             f"{m}_inh": prep.topology.n_neurons}
-    names = {m: f"{m} excitatory", f"{m}_input": f"{m} input", f"{m}_inh": f"{m} inhibitory"}
+    sizes, names = {}, {}
+    for spec in comp.inputs:
+        sizes[f"{spec.name}_input"] = spec.n_inputs
+        names[f"{spec.name}_input"] = f"{spec.name} input"
+    for layer in comp.layers:
+        label = "multimodal" if layer.name == "fusion" else layer.name
+        sizes[layer.name] = sizes[f"{layer.name}_inh"] = layer.n_neurons
+        names[layer.name] = f"{label} excitatory"
+        names[f"{layer.name}_inh"] = f"{label} inhibitory"
     groups = {names[k]: (t, i, sizes[k]) for k, (i, t) in spikes.items()}
-    counts = np.bincount(spikes[m][0][spikes[m][1] < cfg.encoding.present_ms],
-                         minlength=prep.topology.n_neurons)[None, :]
+    counts = np.bincount(exc_i[exc_t < net.count_ms],
+                         minlength=comp.layer(comp.readout).n_neurons)[None, :]
     classes = list(model.info["classes"])
     pred = evaluation.predict(counts, assignments, len(classes),
                               fallback=int(model.info.get("fallback_class", 0)))[0]
-    return {"groups": groups, "retries": retry, "assignments": {f"{m} excitatory": assignments}, "classes": classes,
-            "true": classes[one.clips[0].label], "predicted": classes[int(pred)],
-            "sample_id": sample_id, "split": which, "present_ms": cfg.encoding.present_ms,
-            "rest_ms": cfg.encoding.rest_ms}
+    multimodal = len(comp.inputs) > 1
+    return {"groups": groups, "retries": retry,
+            "assignments": {names[comp.readout]: assignments}, "classes": classes,
+            "true": classes[prep.dataset.clips[0].label], "predicted": classes[int(pred)],
+            "sample_id": sample_id, "split": which, "present_ms": enc.present_ms,
+            "rest_ms": enc.rest_ms, "visual_lead_ms": cfg.network.visual_lead_ms if multimodal else None,
+            "traces": traces}

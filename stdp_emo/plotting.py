@@ -37,7 +37,9 @@ __all__ = [
     "EMOTION_COLORS", "UNASSIGNED_COLOR", "INPUT_COLOR", "PNG_DPI", "class_color",
     "neuron_colors", "raster", "raster_figure", "receptive_fields", "receptive_field_figure",
     "weights_from_model", "window_shape", "confusion", "per_class_bars", "confusion_figure",
-    "compare_bars", "save_figure",
+    "compare_bars", "MODE_COLORS", "mode_color", "compare_table", "mode_feature_bars",
+    "robustness_table", "condition_label", "level_label", "robustness_lines", "compare_figure",
+    "save_figure",
 ]
 
 PNG_DPI = 120
@@ -597,8 +599,7 @@ def compare_bars(ax: Axes, table: Mapping[str, Mapping], *, ylabel: str = "accur
     x = np.arange(len(modes))
     means = [float(table[m]["mean"]) for m in modes]
     stds = [float(table[m].get("std") or 0.0) for m in modes]
-    colors = list(colors) if colors is not None else [_FALLBACK[i % len(_FALLBACK)]
-                                                       for i in range(len(modes))]
+    colors = list(colors) if colors is not None else [mode_color(m) for m in modes]
     bars = ax.bar(x, means, yerr=stds, capsize=4, color=colors, alpha=0.75, edgecolor="black",
                   linewidth=0.6, error_kw={"lw": 1}, label="mean \u00b1 std")
     rng = np.random.default_rng(0)
@@ -625,6 +626,412 @@ def compare_bars(ax: Axes, table: Mapping[str, Mapping], *, ylabel: str = "accur
     return bars
 
 
+# ------------------------------------------------------------------ compare runs
+MODE_COLORS: dict[str, str] = {
+    "audio": "#4477AA",          # Paul Tol "bright" (colour-blind safe): blue
+    "visual": "#228833",         # green
+    "early_fusion": "#EE6677",   # red
+    "crossmodal": "#AA3377",     # purple
+}
+"""One colour per network mode in every comparison figure (other modes: a stable
+colour from a second palette).  Distinct from nothing in particular: emotions and
+modes never share a figure."""
+_MODE_SYNONYMS = {"audio_only": "audio", "visual_only": "visual", "vision": "visual",
+                  "fusion": "early_fusion", "audio_visual": "early_fusion",
+                  "audiovisual": "early_fusion", "cross_modal": "crossmodal"}
+_SERIES_STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"))
+
+_CONDITIONS = {   # condition -> (label, unit of its level, larger level = more degraded?)
+    "clean": ("clean", None, True),
+    "vision_missing": ("vision missing", None, True),
+    "vision_incongruent": ("vision incongruent", None, True),
+    "vision_noise": ("vision noise", "ev/px/s", True),      # noise events per pixel-second
+    "audio_noise": ("audio noise", "dB SNR", False),        # lower SNR = more degraded
+}
+_CONDITION_ORDER = tuple(_CONDITIONS)
+
+
+def _mode_key(mode: str) -> str:
+    key = str(mode).strip().lower().replace("-", "_").replace(" ", "_")
+    return _MODE_SYNONYMS.get(key, key)
+
+
+def mode_color(mode: str) -> str:
+    """The colour of a network mode (``audio``, ``visual``, ``early_fusion``, ``crossmodal``).
+
+    Case, ``-`` / ``_`` / space and a few synonyms (``cross-modal``, ``fusion``)
+    are ignored; unknown modes get a stable colour from a second palette.
+    """
+    key = _mode_key(mode)
+    if key in MODE_COLORS:
+        return MODE_COLORS[key]
+    h = int(hashlib.sha256(key.encode()).hexdigest(), 16)
+    return _FALLBACK[h % len(_FALLBACK)]
+
+
+def _mean_std(values) -> tuple[float, float]:
+    v = np.asarray(values, dtype=float)
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+
+
+_METRICS = {"accuracy": ("accuracy", "accuracy"), "uar": ("uar", "uar"),
+            "polarity": ("polarity_accuracy", "polarity")}
+
+
+def compare_table(runs: Sequence[Mapping], summary: Sequence[Mapping] | None = None,
+                  metric: str = "accuracy") -> dict[tuple[str, str], dict]:
+    """Mean, spread and per-seed values of one metric per (mode, features).
+
+    Parameters
+    ----------
+    runs : sequence of dict
+        ``compare.json["runs"]``: ``mode``, ``features``, ``seed`` and the
+        metric (``accuracy``, ``uar`` or ``polarity_accuracy``, fractions 0..1;
+        ``None`` or absent = not measured).
+    summary : sequence of dict, optional
+        ``compare.json["summary"]``: ``<metric>_mean`` / ``<metric>_std``
+        (``polarity_mean`` / ``polarity_std`` for polarity) and ``n_seeds``;
+        used where present.  Otherwise mean and sample standard deviation
+        (ddof = 1; 0 for a single seed) of the runs.
+    metric : {"accuracy", "uar", "polarity"}
+
+    Returns
+    -------
+    dict
+        ``{(mode, features): {"mean": float, "std": float, "seeds": [float],
+        "n": int}}`` in order of first appearance (summary first); pairs with
+        no value of the metric are left out.
+    """
+    if metric not in _METRICS:
+        raise ValueError(f"metric must be one of {', '.join(_METRICS)}, got {metric!r}")
+    run_key, sum_key = _METRICS[metric]
+    seeds: dict[tuple[str, str], list[float]] = {}
+    for r in runs:
+        key = (str(r["mode"]), str(r["features"]))
+        v = r.get(run_key)
+        seeds.setdefault(key, [])
+        if v is not None:
+            seeds[key].append(float(v))
+    table: dict[tuple[str, str], dict] = {}
+    for s in summary or ():
+        key = (str(s["mode"]), str(s["features"]))
+        mean = s.get(f"{sum_key}_mean")
+        if mean is None:
+            continue
+        vals = seeds.get(key, [])
+        table[key] = {"mean": float(mean), "std": float(s.get(f"{sum_key}_std") or 0.0),
+                      "seeds": vals, "n": int(s.get("n_seeds") or len(vals))}
+    for key, vals in seeds.items():
+        if key not in table and vals:
+            mean, std = _mean_std(vals)
+            table[key] = {"mean": mean, "std": std, "seeds": vals, "n": len(vals)}
+    return table
+
+
+def _ordered(keys, preferred: Sequence[str] | None) -> list[str]:
+    seen = list(dict.fromkeys(keys))
+    if preferred is None:
+        return seen
+    return [k for k in preferred if k in seen] + [k for k in seen if k not in preferred]
+
+
+def _mode_handles(modes: Sequence[str]) -> list:
+    return [Patch(facecolor=mode_color(m), edgecolor="black", linewidth=0.6, label=str(m))
+            for m in modes]
+
+
+def mode_feature_bars(ax: Axes, table: Mapping[tuple[str, str], Mapping], *,
+                      modes: Sequence[str] | None = None, features: Sequence[str] | None = None,
+                      ylabel: str = "accuracy", chance: float | None = None,
+                      legend: bool = True, values: bool = True) -> dict:
+    """Grouped bars: one group per feature set, one bar per mode (mode colour), mean +/- std.
+
+    Every seed's value is drawn as a black dot on its bar.  A mode that was not
+    run with a feature set is simply absent from that group (no empty slot).
+
+    Parameters
+    ----------
+    ax : Axes
+    table : {(mode, features): {"mean": float, "std": float, "seeds": [float, ...]}}
+        Values as fractions (0..1) or any other unit named by ``ylabel``; from
+        :func:`compare_table`.  ``std`` and ``seeds`` may be missing.
+    modes, features : sequence of str, optional
+        Drawing order (default: order of appearance in ``table``); names not
+        listed come after those listed.
+    ylabel : str
+    chance : float, optional
+        Dashed chance line.
+    legend : bool
+        Put a legend of the modes (and seeds, chance) on ``ax``.
+    values : bool
+        Write each mean above its bar.
+
+    Returns
+    -------
+    dict
+        ``{(mode, features): Rectangle}``; the seed dots are one ``PathCollection``
+        per bar with ``gid == "seeds"`` (drawn only for bars that have seeds).
+    """
+    modes = _ordered((m for m, _ in table), modes)
+    features = _ordered((f for _, f in table), features)
+    present = [[m for m in modes if (m, f) in table] for f in features]
+    width = 0.8 / max([len(p) for p in present] + [1])
+    bars: dict = {}
+    top = 0.0
+    for g, (feat, mlist) in enumerate(zip(features, present)):
+        for j, mode in enumerate(mlist):
+            row = table[(mode, feat)]
+            x = g + (j - (len(mlist) - 1) / 2) * width
+            mean, std = float(row["mean"]), float(row.get("std") or 0.0)
+            cont = ax.bar(x, mean, width=0.92 * width, yerr=std if std else None, capsize=3,
+                          color=mode_color(mode), edgecolor="black", linewidth=0.6,
+                          error_kw={"lw": 1, "ecolor": "0.15"})
+            bars[(mode, feat)] = cont[0]
+            s = np.asarray(row.get("seeds") or [], dtype=float)
+            if s.size:
+                dx = np.linspace(-0.22, 0.22, s.size) * width if s.size > 1 else np.zeros(1)
+                dots = ax.scatter(x + dx, s, s=14, color="black", zorder=3, linewidths=0)
+                dots.set_gid("seeds")
+            hi = max([mean + std] + s.tolist())
+            top = max(top, hi)
+            if values:
+                ax.text(x, hi + 0.012, f"{mean:.2f}", ha="center", va="bottom", fontsize=7)
+    if chance:
+        ax.axhline(chance, color="0.3", ls="--", lw=1)
+        top = max(top, chance)
+    ax.set_xticks(range(len(features)), [str(f) for f in features])
+    ax.set_xlim(-0.5, len(features) - 0.5)
+    ax.set_xlabel("features")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, min(1.08, top + 0.1) if top <= 1.0 else top * 1.15)
+    if legend:
+        handles = _mode_handles(modes) + [
+            Line2D([], [], ls="none", marker="o", ms=4, color="black", label="individual seeds")]
+        if chance:
+            handles.append(Line2D([], [], color="0.3", ls="--", lw=1, label=f"chance ({chance:.3g})"))
+        ax.legend(handles=handles, loc="upper left", frameon=False, fontsize=8,
+                  ncols=2 if len(handles) > 4 else 1)
+    return bars
+
+
+def _slot_order(condition: str, levels: list) -> list:
+    numeric = sorted({float(v) for v in levels if v is not None})
+    increasing = _CONDITIONS.get(condition, ("", None, True))[2]
+    return ([None] if None in levels else []) + (numeric if increasing else numeric[::-1])
+
+
+def robustness_table(rows: Sequence[Mapping], *, modes: Sequence[str] | None = None,
+                     conditions: Sequence[str] | None = None) -> dict:
+    """Accuracy per (mode, features) series and (condition, level) slot, over seeds.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        ``compare.json["robustness"]``: ``mode``, ``features``, ``seed``,
+        ``condition`` (``clean``, ``vision_missing``, ``vision_noise``,
+        ``vision_incongruent``, ``audio_noise``, or others), ``level`` (None or
+        a number: noise events per pixel-second for ``vision_noise``, SNR in dB
+        for ``audio_noise``) and ``accuracy`` (fraction 0..1).
+    modes, conditions : sequence of str, optional
+        Order of the series and conditions (default: modes by appearance,
+        conditions clean, vision missing/incongruent/noise, audio noise, others).
+
+    Returns
+    -------
+    dict
+        ``slots``: [(condition, level)], levels ordered from mild to severe
+        (rising noise rate, falling SNR); ``series``: [(mode, features)];
+        ``values``: {(series, slot): {"mean", "std", "seeds": [float], "n"}}.
+    """
+    rows = [r for r in rows if r.get("accuracy") is not None]
+    series = [(m, f) for m in _ordered((str(r["mode"]) for r in rows), modes)
+              for f in dict.fromkeys(str(r["features"]) for r in rows if str(r["mode"]) == m)]
+    conds = _ordered((str(r["condition"]) for r in rows),
+                     list(conditions) if conditions is not None else list(_CONDITION_ORDER))
+    slots = []
+    for c in conds:
+        levels = [None if r.get("level") is None else float(r["level"]) for r in rows
+                  if str(r["condition"]) == c]
+        slots += [(c, lv) for lv in _slot_order(c, levels)]
+    acc: dict = {}
+    for r in rows:
+        lv = None if r.get("level") is None else float(r["level"])
+        key = ((str(r["mode"]), str(r["features"])), (str(r["condition"]), lv))
+        acc.setdefault(key, []).append(float(r["accuracy"]))
+    values = {}
+    for key, vals in acc.items():
+        mean, std = _mean_std(vals)
+        values[key] = {"mean": mean, "std": std, "seeds": vals, "n": len(vals)}
+    return {"slots": slots, "series": series, "values": values}
+
+
+def level_label(condition: str, level) -> str:
+    """A robustness level with its unit, e.g. ``"0.5 ev/px/s"``, ``"10 dB SNR"``; ``"-"`` for None."""
+    if level is None:
+        return "-"
+    unit = _CONDITIONS.get(condition, ("", None, True))[1]
+    return f"{float(level):g}" + (f" {unit}" if unit else "")
+
+
+def condition_label(condition: str, level=None, *, wrap: bool = True) -> str:
+    """Readable name of a robustness condition and level, with the level's unit.
+
+    ``wrap``: on two lines (tick labels), else ``"<condition>, <level>"``.
+    """
+    label = _CONDITIONS.get(condition, (str(condition).replace("_", " "), None, True))[0]
+    if level is None:
+        return label.replace(" ", "\n", 1) if wrap else label
+    return f"{label}{chr(10) if wrap else ', '}{level_label(condition, level)}"
+
+
+def robustness_lines(ax: Axes, rows: Sequence[Mapping], *, modes: Sequence[str] | None = None,
+                     ylabel: str = "accuracy", chance: float | None = None,
+                     legend: bool = True) -> dict:
+    """Accuracy under degraded inputs: one line per mode (mode colour), mean +/- std over seeds.
+
+    x: one slot per condition and level (clean first; within a condition the
+    levels run from mild to severe and are joined by a line; conditions are
+    separated by thin vertical lines).  When a mode was run with several
+    feature sets, each gets its own line style and marker.
+
+    Parameters
+    ----------
+    ax : Axes
+    rows : sequence of dict
+        ``compare.json["robustness"]`` (see :func:`robustness_table`).
+    modes : sequence of str, optional
+        Series order.
+    ylabel : str
+    chance : float, optional
+        Dashed chance line.
+    legend : bool
+
+    Returns
+    -------
+    dict
+        ``{(mode, features): ndarray (n_points, 2)}`` of the drawn (x, mean)
+        points; every series' artists carry ``gid == "robustness:<mode>:<features>"``.
+    """
+    tab = robustness_table(rows, modes=modes)
+    slots, series, values = tab["slots"], tab["series"], tab["values"]
+    feats_of: dict[str, list[str]] = {}
+    for m, f in series:
+        feats_of.setdefault(m, []).append(f)
+    multi = any(len(v) > 1 for v in feats_of.values())
+    all_feats = list(dict.fromkeys(f for _, f in series))
+    pos = {s: k for k, s in enumerate(slots)}
+    out: dict = {}
+    for j, (mode, feat) in enumerate(series):
+        dodge = (j - (len(series) - 1) / 2) * min(0.08, 0.5 / max(len(series), 1))
+        ls, marker = (_SERIES_STYLES[all_feats.index(feat) % len(_SERIES_STYLES)] if multi
+                      else ("-", "o"))
+        label = f"{mode} ({feat})" if multi else str(mode)
+        pts = []
+        for cond in dict.fromkeys(c for c, _ in slots):
+            xs, ys, es = [], [], []
+            for s in slots:
+                if s[0] == cond and ((mode, feat), s) in values:
+                    v = values[((mode, feat), s)]
+                    xs.append(pos[s] + dodge)
+                    ys.append(v["mean"])
+                    es.append(v["std"])
+            if not xs:
+                continue
+            cont = ax.errorbar(xs, ys, yerr=es, color=mode_color(mode), ls=ls, marker=marker, ms=5,
+                               lw=1.4, capsize=2, elinewidth=0.9,
+                               label=label if not pts else None)
+            for art in (cont.lines[0], *cont.lines[2]):
+                art.set_gid(f"robustness:{mode}:{feat}")
+            pts += list(zip(xs, ys))
+        out[(mode, feat)] = np.asarray(pts, dtype=float).reshape(-1, 2)
+    conds = [c for c, _ in slots]
+    for k in range(1, len(slots)):
+        if conds[k] != conds[k - 1]:
+            ax.axvline(k - 0.5, color="0.85", lw=0.8, zorder=0)
+    if chance:
+        ax.axhline(chance, color="0.3", ls="--", lw=1, label=f"chance ({chance:.3g})")
+    ax.set_xticks(range(len(slots)), [condition_label(c, lv) for c, lv in slots], fontsize=8)
+    ax.set_xlim(-0.5, max(len(slots), 1) - 0.5)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("input condition (level)")
+    if legend and series:
+        ax.legend(loc="lower left", frameon=False, fontsize=8, ncols=min(len(series) + 1, 5))
+    return out
+
+
+def compare_figure(runs: Sequence[Mapping], summary: Sequence[Mapping] | None = None,
+                   robustness: Sequence[Mapping] | None = None, *,
+                   modes: Sequence[str] | None = None, features: Sequence[str] | None = None,
+                   n_classes: int | None = None, title: str = "") -> Figure:
+    """A comparison of network modes over seeds: accuracy, UAR, polarity, robustness.
+
+    Top row: :func:`mode_feature_bars` of accuracy, UAR and (when measured)
+    emotion-polarity accuracy; bottom row (when ``robustness`` has rows):
+    :func:`robustness_lines` across the whole width.  One legend of the
+    modes for the whole figure.
+
+    Parameters
+    ----------
+    runs, summary, robustness : sequences of dict
+        The lists of ``compare.json`` of the same names (fractions 0..1).
+    modes, features : sequence of str, optional
+        Drawing order, e.g. ``compare.json["protocol"]["modes"]``.
+    n_classes : int, optional
+        Number of emotions: chance lines at ``1 / n_classes`` (accuracy, UAR,
+        robustness).
+    title : str
+
+    Returns
+    -------
+    Figure
+        Axes labels (``ax.get_label()``): ``"accuracy"``, ``"uar"``,
+        ``"polarity"`` (if any) and ``"robustness"`` (if any).
+    """
+    chance = 1.0 / n_classes if n_classes else None
+    panels = [("accuracy", "accuracy", chance), ("uar", "UAR (unweighted average recall)", chance)]
+    tables = {m: compare_table(runs, summary, m) for m in ("accuracy", "uar", "polarity")}
+    if tables["polarity"]:
+        panels.append(("polarity", "polarity accuracy (positive/negative)", None))
+    if not tables["accuracy"]:
+        raise ValueError("compare_figure: no accuracy in runs or summary")
+    rob = [r for r in (robustness or ()) if r.get("accuracy") is not None]
+    layout = [[p[0] for p in panels]] + ([["robustness"] * len(panels)] if rob else [])
+    fig = plt.figure(figsize=(max(10.0, 4.3 * len(panels)), 4.4 + (4.6 if rob else 0.0)),
+                     constrained_layout=True)
+    axd = fig.subplot_mosaic(layout)
+    all_modes = _ordered([m for m, _ in tables["accuracy"]] +
+                         [str(r["mode"]) for r in rob], modes)
+    n_seeds = sorted({int(v["n"]) for v in tables["accuracy"].values()})
+    seeds_txt = f"{n_seeds[0]}" if len(n_seeds) == 1 else f"{n_seeds[0]}-{n_seeds[-1]}"
+    for key, ylabel, ch in panels:
+        ax = axd[key]
+        ax.set_label(key)
+        mode_feature_bars(ax, tables[key], modes=all_modes, features=features, ylabel=ylabel,
+                          chance=ch, legend=False)
+        ax.set_title(f"{ylabel.split(' (')[0]}: mean \u00b1 std over {seeds_txt} seeds",
+                     loc="left", fontsize=10)
+    if rob:
+        ax = axd["robustness"]
+        ax.set_label("robustness")
+        pairs = {(str(r["mode"]), str(r["features"])) for r in rob}
+        several = len(pairs) > len({m for m, _ in pairs})      # a mode with several feature sets
+        robustness_lines(ax, rob, modes=all_modes, chance=chance, legend=several)
+        feats = sorted({f for _, f in pairs})
+        ax.set_title("robustness: accuracy under degraded input, mean \u00b1 std over seeds"
+                     + ("" if several else f" (features: {', '.join(feats)})"),
+                     loc="left", fontsize=10)
+    handles = _mode_handles(all_modes) + [
+        Line2D([], [], ls="none", marker="o", ms=4, color="black", label="individual seeds")]
+    if chance:
+        handles.append(Line2D([], [], color="0.3", ls="--", lw=1, label=f"chance ({chance:.3g})"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 7),
+               frameon=False)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 # ------------------------------------------------------------------ output
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
@@ -643,3 +1050,82 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = PNG_DPI, close: boo
     if close:
         plt.close(fig)
     return path
+
+
+# ------------------------------------------------------------------ sweeps
+def sweep_lines(ax: Axes, x, mean, *, spread=None, labels: Sequence[str] | None = None,
+                xticklabels: Sequence[str] | None = None, xlabel: str = "window size",
+                ylabel: str = "accuracy", legend_title: str | None = None,
+                chance: float | None = None, colors: Sequence | None = None) -> list:
+    """Accuracy against a swept parameter, one line per value of another (MBY19 Fig. 3).
+
+    Parameters
+    ----------
+    ax : Axes
+    x : array, shape (n_x,)
+        x positions (window sizes; or 0..n_x-1 with ``xticklabels`` for names).
+    mean : array, shape (n_lines, n_x) or (n_x,)
+        Value of every line at every x; NaN where there is none (the line
+        joins its finite points only).
+    spread : array like ``mean``, optional
+        Half-width of a shaded band around each line (e.g. std over seeds);
+        NaN = no band there.
+    labels : sequence of str, optional
+        Legend entry of each line.
+    xticklabels : sequence of str, optional
+        Tick labels at ``x`` (categorical axes); numeric ticks at ``x`` otherwise.
+    chance : float, optional
+        Dashed chance line.
+    colors : sequence, optional
+        One colour per line (default: a colour-blind safe palette).
+
+    Returns
+    -------
+    list of Line2D
+        One per line (``gid`` ``"sweep-line-<k>"``).
+    """
+    x = np.asarray(x, dtype=float).ravel()
+    m = np.atleast_2d(np.asarray(mean, dtype=float))
+    if m.shape[1] != x.size:
+        raise ValueError(f"mean has {m.shape[1]} columns for {x.size} x values")
+    s = None if spread is None else np.atleast_2d(np.asarray(spread, dtype=float))
+    if s is not None and s.shape != m.shape:
+        raise ValueError(f"spread of shape {s.shape} does not match mean {m.shape}")
+    if labels is not None and len(labels) != m.shape[0]:
+        raise ValueError(f"{len(labels)} labels for {m.shape[0]} lines")
+    palette = list(colors) if colors is not None else [_OKABE_ITO[k] for k in (
+        "blue", "vermillion", "bluish_green", "orange", "reddish_purple", "sky_blue", "black")]
+    lines = []
+    for k in range(m.shape[0]):
+        ok = np.isfinite(m[k])
+        color = palette[k % len(palette)]
+        (ln,) = ax.plot(x[ok], m[k, ok], marker="o", ms=5, lw=1.6, color=color,
+                        label=None if labels is None else str(labels[k]))
+        ln.set_gid(f"sweep-line-{k}")
+        lines.append(ln)
+        if s is not None:
+            band = ok & np.isfinite(s[k])
+            if band.any():
+                ax.fill_between(x[band], (m[k] - s[k])[band], (m[k] + s[k])[band], color=color,
+                                alpha=0.18, lw=0)
+    if chance:
+        ax.axhline(chance, color="0.3", ls="--", lw=1, label=f"chance ({chance:.2f})")
+    if xticklabels is not None:
+        ax.set_xticks(x, [str(t) for t in xticklabels])
+    elif x.size <= 12:
+        ax.set_xticks(x, [f"{v:g}" for v in x])
+    finite = m[np.isfinite(m)]
+    top = float(finite.max()) if finite.size else 1.0
+    if s is not None and np.isfinite(s).any():
+        top = max(top, float(np.nanmax(m + np.nan_to_num(s))))
+    ax.set_ylim(0, min(1.05, top * 1.15 + 0.02) if top <= 1 else top * 1.15)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, color="0.9", lw=0.6)
+    ax.set_axisbelow(True)
+    if labels is not None or chance:
+        ax.legend(loc="best", frameon=False, title=legend_title)
+    return lines
+
+
+__all__ += ["sweep_lines"]

@@ -3,8 +3,9 @@
 A model directory holds plain files only, never pickles:
 
 ``config.toml``   the resolved experiment config
-``network.npz``   weights ``w`` (n_synapses,), thresholds ``theta`` (n_neurons,, volt),
-                  neuron ``assignments`` (n_neurons,), scaler ``scale_low``/``scale_high``
+``network.npz``   weights ``w__<projection>`` (n_synapses,), thresholds
+                  ``theta__<layer>`` (n_neurons,, volt), ``assignments`` of the labelled
+                  layer (n_neurons,), audio scaling ``scale_low``/``scale_high``
 ``model.json``    classes, dataset, split ids, topology shape, summary metrics
 
 It is written into a temporary directory and renamed into place, so an
@@ -30,7 +31,7 @@ from .fileio import atomic_directory, write_json, write_npz, write_text
 from .paths import models_home, runs_home
 
 MODEL_FILES = ("config.toml", "network.npz", "model.json")
-NETWORK_ARRAYS = ("w", "theta", "assignments", "scale_low", "scale_high")
+NETWORK_ARRAYS = ("assignments", "scale_low", "scale_high")
 
 
 @dataclass
@@ -58,6 +59,8 @@ def unique_dir(parent: Path, name: str) -> Path:
 def save_model(model: Model, name: str, home: Path | None = None) -> Path:
     """Write ``model`` to ``<home>/<name>/`` atomically (a new name if it exists)."""
     missing = [k for k in NETWORK_ARRAYS if k not in model.arrays]
+    if not any(k.startswith("w__") for k in model.arrays):
+        missing.append("w__<projection>")
     if missing:
         raise ValueError(f"model arrays missing: {missing}")
     target = unique_dir(Path(home) if home else models_home(), _safe(name))
@@ -82,13 +85,19 @@ def load_model(path: str | Path) -> Model:
             arrays = {k: z[k] for k in z.files}
     except Exception as e:  # zipfile.BadZipFile, ValueError, OSError
         raise DataError(f"{path / 'network.npz'}: unreadable ({e})") from None
-    missing = [k for k in NETWORK_ARRAYS if k not in arrays]
-    if missing:
-        raise DataError(f"{path / 'network.npz'}: missing arrays {', '.join(missing)}")
     try:
         info = json.loads((path / "model.json").read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise DataError(f"{path / 'model.json'}: unreadable ({e})") from None
+    if "w" in arrays and "theta" in arrays:        # single-modality layout of version 0.1
+        m = info.get("modality", cfg.train.modality)
+        arrays[f"w__{m}_input_to_{m}_exc"] = arrays.pop("w")
+        arrays[f"theta__{m}"] = arrays.pop("theta")
+    missing = [k for k in NETWORK_ARRAYS if k not in arrays]
+    if not any(k.startswith("w__") for k in arrays):
+        missing.append("w__<projection>")
+    if missing:
+        raise DataError(f"{path / 'network.npz'}: missing arrays {', '.join(missing)}")
     return Model(cfg, arrays, info, path)
 
 
@@ -104,6 +113,17 @@ class RunRecord:
         parent = (Path(home) if home else runs_home()) / _safe(dataset)
         self.path = unique_dir(parent, f"{stamp}_{_safe(tag)}")
         self.path.mkdir(parents=True)
+        self._attach()
+
+    @classmethod
+    def reopen(cls, path: str | Path) -> "RunRecord":
+        """An existing run directory (to resume it); the log is appended to."""
+        self = cls.__new__(cls)
+        self.path = Path(path)
+        self._attach()
+        return self
+
+    def _attach(self) -> None:
         self._handler = logging.FileHandler(self.path / "log.txt", encoding="utf-8")
         self._handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logging.getLogger("stdp_emo").addHandler(self._handler)

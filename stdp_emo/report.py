@@ -5,9 +5,13 @@ external references (figures are embedded base64 PNG data URIs, the style
 sheet is inline), so it opens from the file system and can be mailed or
 archived on its own.  Sections: config, protocol, metrics, confusion matrix,
 per-class accuracy, receptive fields (when the model is known), spike rasters
-(PNG files passed in), log.
+of a few correctly and wrongly classified test samples (recorded through the
+model with :func:`stdp_emo.experiment.record_sample`, and image files passed
+in), log.  A compare run directory (``compare.json``, written by
+``stdp_emo.compare``) gets its protocol, the summary over seeds, per-class,
+robustness and energy tables and the comparison figure.
 
-numpy + matplotlib only; Brian2 is never imported.
+numpy + matplotlib only; Brian2 is imported only when rasters are recorded.
 """
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from . import plotting
-from .errors import DataError
+from .errors import DataError, StdpEmoError
 from .fileio import write_text
 
 UNSUPERVISED_LABEL = "unsupervised STDP (labelled neurons)"
@@ -81,10 +85,14 @@ def model_receptive_fields(model) -> tuple[np.ndarray, tuple[int, int, int]]:
     shape = model.info.get("input_shape")
     if not shape:
         raise DataError(f"{model.path}: model.json has no input_shape")
-    modality = model.info.get("modality")
-    modality = modality if modality in ("audio", "visual") else None
+    mode = model.info.get("modality") or model.config.train.modality
+    # multimodal models: the fields of the first modality's input (audio), as input_shape
+    modality = "visual" if mode == "visual" else "audio"
+    key = f"w__{modality}_input_to_{modality}_exc"
+    if key not in model.arrays:
+        raise DataError(f"{model.path}: network.npz has no {key}")
     try:
-        weights = plotting.weights_from_model(model.arrays["w"], shape, net.window, net.stride,
+        weights = plotting.weights_from_model(model.arrays[key], shape, net.window, net.stride,
                                               net.n_features, modality=modality)
     except ValueError as e:
         raise DataError(f"{model.path}: {e}") from None
@@ -99,6 +107,8 @@ def receptive_field_figure_for(model_dir: str | Path, max_per_class: int = 8):
     weights, win = model_receptive_fields(model)
     classes = list(model.info.get("classes") or [])
     a = np.asarray(model.arrays["assignments"]).ravel()
+    if model.info.get("readout") == "fusion":
+        a = np.full(weights.shape[0], -1)     # labels belong to the multimodal layer
     if a.size != weights.shape[0]:
         raise DataError(f"{model.path}: {a.size} assignments for {weights.shape[0]} neurons")
     title = (f"receptive fields of {Path(model_dir).name}\n{int((a >= 0).sum())} of {a.size} "
@@ -112,6 +122,116 @@ def _confusion_title(metrics: dict) -> str:
     return (f"{metrics.get('dataset', '?')}, {metrics.get('split', '?')} split: {UNSUPERVISED_LABEL}, "
             f"accuracy {u.get('accuracy', float('nan')):.3f}, UAR {u.get('uar', float('nan')):.3f}, "
             f"n = {u.get('n', '?')}")
+
+
+def load_compare(run_dir: str | Path) -> dict:
+    """``compare.json`` of a compare run directory (see ``stdp_emo.compare``).
+
+    Checks the layout the figures and tables need: ``runs`` (each with
+    ``mode``, ``features``, ``seed``, ``accuracy``), and lists (possibly
+    empty) ``summary``, ``robustness`` and ``energy``.
+
+    Raises
+    ------
+    DataError
+        Missing directory or compare.json, unreadable JSON or a wrong layout (one line).
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise DataError(f"{run_dir}: not a compare run directory (no such directory)")
+    path = run_dir / "compare.json"
+    if not path.is_file():
+        raise DataError(f"{run_dir}: missing compare.json (not a compare run directory?)")
+    data = _read_json(path)
+    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
+        raise DataError(f"{path}: no list of runs")
+    for key in ("summary", "robustness", "energy"):
+        if not isinstance(data.get(key) or [], list):
+            raise DataError(f"{path}: '{key}' must be a list")
+    for k, r in enumerate(data["runs"]):
+        if not isinstance(r, dict) or not {"mode", "features", "accuracy"} <= set(r):
+            raise DataError(f"{path}: runs[{k}] lacks mode, features or accuracy")
+    if not data["runs"] and not data.get("summary"):
+        raise DataError(f"{path}: no runs and no summary to show")
+    return data
+
+
+def compare_figure_for(data: dict):
+    """The comparison figure of a loaded ``compare.json``."""
+    proto = data.get("protocol") or {}
+    classes = data.get("classes") or []
+    title = (f"{data.get('dataset', '?')}: {data.get('description', '')}\n"
+             f"{proto.get('split', '?')} split, seeds {proto.get('seeds', '?')}, "
+             f"{UNSUPERVISED_LABEL}").replace(": \n", "\n")
+    try:
+        return plotting.compare_figure(data["runs"], data.get("summary"), data.get("robustness"),
+                                       modes=proto.get("modes"), features=proto.get("features"),
+                                       n_classes=len(classes) or None, title=title)
+    except (KeyError, TypeError, ValueError) as e:
+        raise DataError(f"compare.json: cannot draw the comparison ({e})") from None
+
+
+def raster_title(rec: dict) -> str:
+    """Title of a raster figure of :func:`stdp_emo.experiment.record_sample`'s record."""
+    return (f"sample {rec['sample_id']} ({rec['split']} split): true {rec['true']}, "
+            f"predicted {rec['predicted']}"
+            + (f" (presentation {rec['retries'] + 1}, higher intensity)" if rec["retries"] else ""))
+
+
+def raster_figure_for(model_dir: str | Path, sample_id: str, root: str | None = None):
+    """Record one sample through a saved model and draw its raster.
+
+    Compiles (once, cached) and runs the model's frozen network on the sample
+    (Brian2), see :func:`stdp_emo.experiment.record_sample`.
+
+    Returns
+    -------
+    (Figure, dict)
+        The figure and the record.
+    """
+    from . import experiment
+
+    rec = experiment.record_sample(model_dir, sample_id, root)
+    fig = plotting.raster_figure(rec["groups"], assignments=rec["assignments"],
+                                 classes=rec["classes"], present_ms=rec["present_ms"],
+                                 rest_ms=rec["rest_ms"], title=raster_title(rec))
+    return fig, rec
+
+
+def pick_raster_samples(test_ids, y_true, y_pred, n: int) -> list[tuple[str, bool]]:
+    """Test samples to show: ``ceil(n / 2)`` correct and ``n // 2`` wrong ones.
+
+    When one kind is short the other fills in.  Within each kind, samples are
+    taken one per true class in turn (classes in order of first appearance),
+    so the figures cover several emotions; duplicated ids are taken once.
+
+    Returns
+    -------
+    list of (sample id, correctly classified)
+    """
+    correct: dict = {}
+    wrong: dict = {}
+    seen = set()
+    for sid, t, p in zip(test_ids, y_true, y_pred):
+        if sid in seen:
+            continue
+        seen.add(sid)
+        (correct if t == p else wrong).setdefault(t, []).append(str(sid))
+
+    def spread(by_class: dict) -> list[str]:
+        out, queues = [], [list(v) for v in by_class.values()]
+        while any(queues):
+            for q in queues:
+                if q:
+                    out.append(q.pop(0))
+        return out
+
+    good, bad = spread(correct), spread(wrong)
+    n = max(0, int(n))
+    n_bad = min(n // 2, len(bad))
+    n_good = min(n - n_bad, len(good))
+    n_bad = min(n - n_good, len(bad))
+    return [(s, True) for s in good[:n_good]] + [(s, False) for s in bad[:n_bad]]
 
 
 # ------------------------------------------------------------------ CLI figure commands
@@ -131,6 +251,18 @@ def plot_confusion(run_dir: str | Path, out: str | Path | None = None) -> Path:
     fig = plotting.confusion_figure(u["confusion"], classes, u["per_class_accuracy"],
                                     title=_confusion_title(metrics))
     return plotting.save_figure(fig, Path(out) if out else run_dir / "confusion.png")
+
+
+def plot_compare(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write the comparison figure of a compare run (default ``RUN_DIR/compare.png``).
+
+    Modes x features bars of accuracy, UAR and polarity accuracy (mean +/- std
+    over seeds, every seed as a dot) and, when ``compare.json`` has
+    robustness rows, accuracy per degraded-input condition and level.
+    """
+    run_dir = Path(run_dir)
+    fig = compare_figure_for(load_compare(run_dir))
+    return plotting.save_figure(fig, Path(out) if out else run_dir / "compare.png")
 
 
 # ------------------------------------------------------------------ HTML
@@ -285,32 +417,195 @@ def _timings(metrics: dict) -> str:
     return "\n".join(parts)
 
 
+def _pm(cell: dict | None, digits: int = 3) -> str:
+    if not cell:
+        return "n/a"
+    return f"{cell['mean']:.{digits}f} \u00b1 {cell['std']:.{digits}f}"
+
+
+def _sci(v) -> str:
+    if v is None:
+        return "n/a"
+    return f"{float(v):.3g}"
+
+
+def _compare_sections(data: dict) -> list[str]:
+    """HTML sections of a compare run: protocol, summary, figure, per-class, robustness, energy, runs."""
+    proto = data.get("protocol") or {}
+    classes = [str(c) for c in data.get("classes") or []]
+    runs = data["runs"]
+    summary = data.get("summary") or []
+    rows = [["dataset", data.get("dataset", "not recorded")],
+            ["description", data.get("description", "not recorded")],
+            ["split", proto.get("split", "not recorded")],
+            ["test fraction", proto.get("test_fraction", "not recorded")],
+            ["seeds", ", ".join(map(str, proto.get("seeds", []))) or "not recorded"],
+            ["feature sets", ", ".join(map(str, proto.get("features", []))) or "not recorded"],
+            ["modes", ", ".join(map(str, proto.get("modes", []))) or "not recorded"],
+            ["classes", ", ".join(classes) or "not recorded"],
+            ["runs", len(runs)]]
+    sections = [_section("compare-protocol", "Comparison protocol",
+                         _table(["", "value"], rows, numeric_from=9))]
+
+    tables = {m: plotting.compare_table(runs, summary, m) for m in ("accuracy", "uar", "polarity")}
+    modes = plotting._ordered([m for m, _ in tables["accuracy"]], proto.get("modes"))
+    feats = plotting._ordered([f for _, f in tables["accuracy"]], proto.get("features"))
+    keys = [(m, f) for m in modes for f in feats if (m, f) in tables["accuracy"]]
+    best = max(keys, key=lambda k: tables["accuracy"][k]["mean"]) if keys else None
+    srows = []
+    for k in keys:
+        acc = _pm(tables["accuracy"].get(k))
+        srows.append([k[0], k[1], tables["accuracy"][k]["n"],
+                      _Raw(f"<b>{_e(acc)}</b>" if k == best else _e(acc)),
+                      _pm(tables["uar"].get(k)), _pm(tables["polarity"].get(k))])
+    chance = 1 / len(classes) if classes else None
+    body = _table(["mode", "features", "seeds", "accuracy", "UAR", "polarity accuracy"], srows,
+                  numeric_from=2)
+    body += ('<p class="note">Mean \u00b1 standard deviation over seeds, '
+             f"{_e(UNSUPERVISED_LABEL)}; best accuracy in bold"
+             + (f"; chance level {chance:.3f}" if chance else "") + ". Polarity accuracy: "
+             "positive vs negative emotion of the predicted and the true class.</p>")
+    sections.append(_section("compare-summary", "Summary over seeds", body))
+
+    fig = compare_figure_for(data)
+    sections.append(_section("compare-figure", "Comparison figure", _img(
+        figure_data_uri(fig), "comparison of modes",
+        "Bars: mean \u00b1 std over seeds; dots: individual seeds; dashed: chance level.")))
+
+    if classes:
+        prow = []
+        for m, f in keys:
+            vals = {c: [] for c in classes}
+            for r in runs:
+                if (str(r["mode"]), str(r["features"])) == (m, f):
+                    for c, v in (r.get("per_class_accuracy") or {}).items():
+                        if v is not None and c in vals:
+                            vals[c].append(float(v))
+            prow.append([m, f] + [float(np.mean(vals[c])) if vals[c] else None for c in classes])
+        sections.append(_section("compare-per-class", "Per-class accuracy (mean over seeds)",
+                                 _table(["mode", "features"] + classes, prow, numeric_from=2)))
+
+    rob = [r for r in data.get("robustness") or [] if r.get("accuracy") is not None]
+    if rob:
+        tab = plotting.robustness_table(rob, modes=modes)
+        series = tab["series"]
+        header = ["condition", "level"] + [f"{m} ({f})" for m, f in series]
+        rrows = []
+        for cond, lv in tab["slots"]:
+            name = plotting.condition_label(cond, None, wrap=False)
+            rrows.append([name, plotting.level_label(cond, lv)]
+                         + [_pm(tab["values"].get((s, (cond, lv)))) for s in series])
+        body = _table(header, rrows, numeric_from=2)
+        body += ('<p class="note">Accuracy (mean \u00b1 std over seeds) of the trained networks '
+                 "tested with degraded input: vision missing, incongruent (a face of another "
+                 "emotion), event noise (events per pixel-second) or audio noise (SNR, dB).</p>")
+    else:
+        body = '<p class="note">No robustness conditions in this comparison.</p>'
+    sections.append(_section("compare-robustness", "Robustness", body))
+
+    energy = data.get("energy") or []
+    if energy:
+        erows = []
+        for e in energy:
+            snn, ann = e.get("snn_energy_uj"), e.get("ann_energy_uj")
+            ratio = f"{ann / snn:.3g}" if snn and ann is not None else "n/a"
+            erows.append([e.get("mode"), e.get("features"), _sci(e.get("synaptic_ops_per_sample")),
+                          _sci(snn), _sci(e.get("ann_macs")), _sci(ann), ratio])
+        body = _table(["mode", "features", "synaptic operations per sample",
+                       "SNN energy per sample (\u00b5J)", "ANN MACs per sample",
+                       "ANN energy per sample (\u00b5J)", "ANN / SNN energy"], erows, numeric_from=2)
+        body += ('<p class="note">Estimates from operation counts, as recorded in compare.json '
+                 "(not measured on hardware).</p>")
+    else:
+        body = '<p class="note">No energy estimates in this comparison.</p>'
+    sections.append(_section("compare-energy", "Energy estimates", body))
+
+    run_rows = [[r.get("mode"), r.get("features"), r.get("seed"), r.get("accuracy"), r.get("uar"),
+                 r.get("polarity_accuracy"), r.get("run_dir", "")] for r in runs]
+    sections.append(_section("compare-runs", "Individual runs", (
+        f"<details><summary>{len(runs)} runs</summary>"
+        + _table(["mode", "features", "seed", "accuracy", "UAR", "polarity accuracy", "run record"],
+                 run_rows, numeric_from=2)
+        + "</details>")))
+    return sections
+
+
+def _raster_section(predictions: dict | None, mdir: Path | None, model_ok: bool, n: int,
+                    images: list[Path]) -> str | None:
+    """Body of the rasters section: recorded samples (correct and wrong) and given images."""
+    parts = []
+    if n > 0:
+        ids = (predictions or {}).get("test_ids")
+        if mdir is None or not model_ok:
+            parts.append('<p class="note">No readable model for this run: no spike rasters '
+                         "recorded.</p>")
+        elif not ids:
+            parts.append('<p class="note">predictions.json not found: no spike rasters '
+                         "recorded.</p>")
+        else:
+            picks = pick_raster_samples(ids, predictions.get("y_true", []),
+                                        predictions.get("y_pred", []), n)
+            n_ok = sum(c for _, c in picks)
+            parts.append(f"<p>{n_ok} correctly and {len(picks) - n_ok} wrongly classified test "
+                         "samples, presented again to the frozen model with the random stream of "
+                         "the test (so with the same spikes). Excitatory spikes take the colour of "
+                         "the neuron's assigned emotion; presentation and rest are shaded.</p>")
+            for sid, ok in picks:
+                try:
+                    fig, rec = raster_figure_for(mdir, sid)
+                except (StdpEmoError, OSError, RuntimeError) as e:
+                    msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+                    parts.append(f'<p class="note">Raster of {_e(sid)} could not be recorded: '
+                                 f"{_e(msg)}</p>")
+                    break
+                kind = "correctly classified" if ok else "MISCLASSIFIED"
+                parts.append(_img(figure_data_uri(fig), f"raster {sid}",
+                                  f"{kind}: {raster_title(rec)}"))
+    parts += [_img(_data_uri(p.read_bytes(), _MIME[p.suffix.lower()]), p.name, p.name)
+              for p in images]
+    return "\n".join(parts) if parts else None
+
+
 def write_report(run_dir: str | Path, model_dir: str | Path | None = None,
-                 rasters: Iterable[str | Path] = ()) -> Path:
+                 rasters: int | Iterable[str | Path] = 4, *,
+                 raster_images: Iterable[str | Path] = ()) -> Path:
     """Write ``<run_dir>/report.html`` (atomically) and return its path.
 
     Parameters
     ----------
     run_dir : path
         A run record (needs ``metrics.json``; ``config.toml``, ``split.json``,
-        ``predictions.json``, ``model.json`` and ``log.txt`` are used when present).
+        ``predictions.json``, ``model.json`` and ``log.txt`` are used when
+        present), or a compare run directory (``compare.json``), or both.
     model_dir : path, optional
-        Model whose receptive fields are shown; default the one named by
-        ``run_dir/model.json`` (or ``metrics.json["model_dir"]``), if it exists.
-    rasters : paths of PNG (or SVG/JPEG) images
-        Spike raster figures to embed.
+        Model whose receptive fields and rasters are shown; default the one
+        named by ``run_dir/model.json`` (or ``metrics.json["model_dir"]``), if it exists.
+    rasters : int
+        Number of test samples (from ``predictions.json``) whose spike rasters
+        are recorded through the model and embedded: ``ceil(n / 2)``
+        correctly and ``n // 2`` wrongly classified ones (see
+        :func:`pick_raster_samples`); 0 = none.  Recording runs the frozen
+        network once per sample (Brian2; the compiled network is cached).
+        For compatibility, a sequence of image paths is taken as ``raster_images``
+        (and nothing is recorded).
+    raster_images : paths of PNG (or SVG/JPEG) images
+        Spike raster figures to embed as they are.
 
     Raises
     ------
     DataError
-        Missing run directory or metrics.json, an explicit ``model_dir`` that is
-        not a model, or a missing raster file.
+        Missing run directory, metrics.json (and no compare.json), malformed
+        compare.json, an explicit ``model_dir`` that is not a model, or a
+        missing raster image.  A sample that cannot be recorded (e.g. its
+        data are not on this machine) is noted in the report instead.
     """
     run_dir = Path(run_dir)
-    metrics = load_metrics(run_dir)
-    classes = run_classes(metrics)
-    split = _read_json(run_dir / "split.json", required=False)
-    predictions = _read_json(run_dir / "predictions.json", required=False)
+    if isinstance(rasters, (int, np.integer)) and not isinstance(rasters, bool):
+        n_rasters = int(rasters)
+    else:
+        n_rasters, raster_images = 0, [*rasters, *raster_images]
+    compare = load_compare(run_dir) if (run_dir / "compare.json").is_file() else None
+    metrics = load_metrics(run_dir) if compare is None or (run_dir / "metrics.json").is_file() else None
     cfg_path = run_dir / "config.toml"
     config_text = cfg_path.read_text(encoding="utf-8", errors="replace") if cfg_path.is_file() else None
     explicit = model_dir is not None
@@ -318,7 +613,7 @@ def write_report(run_dir: str | Path, model_dir: str | Path | None = None,
         from .records import load_model
 
         load_model(model_dir)                       # fail early, before drawing anything
-    raster_paths = [Path(p) for p in rasters]
+    raster_paths = [Path(p) for p in raster_images]
     for p in raster_paths:
         if not p.is_file():
             raise DataError(f"{p}: raster image not found")
@@ -326,14 +621,46 @@ def write_report(run_dir: str | Path, model_dir: str | Path | None = None,
             raise DataError(f"{p}: unsupported image type (use .png, .svg or .jpg)")
 
     sections = []
-    sections.append(_section("config", "Config", f"<pre>{_e(config_text)}</pre>" if config_text
-                             else '<p class="note">config.toml not found.</p>'))
-    sections.append(_section("protocol", "Protocol", _protocol(metrics, split)))
+    if config_text or metrics is not None:
+        sections.append(_section("config", "Config", f"<pre>{_e(config_text)}</pre>" if config_text
+                                 else '<p class="note">config.toml not found.</p>'))
+    if metrics is not None:
+        sections += _run_sections(run_dir, metrics, model_dir if explicit else None,
+                                  n_rasters, raster_paths)
+    elif raster_paths:
+        sections.append(_section("rasters", "Spike rasters",
+                                 _raster_section(None, None, False, 0, raster_paths)))
+    if compare is not None:
+        sections += _compare_sections(compare)
+    log_path = run_dir / "log.txt"
+    if log_path.is_file():
+        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+        sections.append(_section("log", "Log", f"<details><summary>log.txt (last {min(len(lines), 60)} "
+                                 f"of {len(lines)} lines)</summary><pre>{_e(chr(10).join(lines[-60:]))}"
+                                 "</pre></details>"))
+
+    title = f"stdp_emo {'comparison' if metrics is None else 'run'} {run_dir.name}"
+    doc = "\n".join([
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        f"<title>{_e(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+        f"<h1>{_e(title)}</h1>",
+        f'<p class="note">Run directory: <code>{_e(run_dir.resolve())}</code></p>',
+        *sections, "</body>", "</html>", ""])
+    return write_text(run_dir / "report.html", doc)
+
+
+def _run_sections(run_dir: Path, metrics: dict, model_dir: Path | None, n_rasters: int,
+                  raster_paths: list[Path]) -> list[str]:
+    """Sections of an ordinary train/evaluate run record (``model_dir`` given = explicit)."""
+    import matplotlib.pyplot as plt
+
+    classes = run_classes(metrics)
+    split = _read_json(run_dir / "split.json", required=False)
+    predictions = _read_json(run_dir / "predictions.json", required=False)
+    sections = [_section("protocol", "Protocol", _protocol(metrics, split))]
     summary, per_class_table = _metrics_tables(metrics, classes)
     sections.append(_section("metrics", "Metrics", summary))
     u = metrics["unsupervised"]
-    import matplotlib.pyplot as plt
-
     k = len(classes)
     fig, ax = plt.subplots(figsize=(max(5.5, 0.6 * k + 2.5), max(4.5, 0.5 * k + 1.5)),
                            constrained_layout=True)
@@ -352,7 +679,9 @@ def write_report(run_dir: str | Path, model_dir: str | Path | None = None,
     sections.append(_section("per-class", "Per-class accuracy",
                              per_class_table + _img(figure_data_uri(fig), "per-class accuracy")))
 
+    explicit = model_dir is not None
     mdir = Path(model_dir) if explicit else find_model_dir(run_dir, metrics)
+    model_ok = False
     if mdir is None:
         rf = '<p class="note">No model directory recorded for this run.</p>'
     elif not explicit and not mdir.is_dir():
@@ -365,31 +694,17 @@ def write_report(run_dir: str | Path, model_dir: str | Path | None = None,
                 raise
             rf = f'<p class="note">Model directory {_e(mdir)} could not be read.</p>'
         else:
+            model_ok = True
             rf = (f"<p>Model: <code>{_e(mdir)}</code>. Neurons grouped by the emotion they were "
                   "assigned in the labelling pass (evenly spread over each group); shared colour "
                   "scale.</p>" + _img(figure_data_uri(fig), "receptive fields"))
     sections.append(_section("receptive-fields", "Receptive fields", rf))
 
-    if raster_paths:
-        body = "\n".join(_img(_data_uri(p.read_bytes(), _MIME[p.suffix.lower()]), p.name, p.name)
-                         for p in raster_paths)
+    body = _raster_section(predictions, mdir, model_ok, n_rasters, raster_paths)
+    if body:
         sections.append(_section("rasters", "Spike rasters", body))
 
     timings = _timings(metrics)
     if timings:
         sections.append(_section("timings", "Timings", timings))
-    log_path = run_dir / "log.txt"
-    if log_path.is_file():
-        lines = log_path.read_text(encoding="utf-8", errors="replace").splitlines()
-        sections.append(_section("log", "Log", f"<details><summary>log.txt (last {min(len(lines), 60)} "
-                                 f"of {len(lines)} lines)</summary><pre>{_e(chr(10).join(lines[-60:]))}"
-                                 "</pre></details>"))
-
-    title = f"stdp_emo run {run_dir.name}"
-    doc = "\n".join([
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        f"<title>{_e(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-        f"<h1>{_e(title)}</h1>",
-        f'<p class="note">Run directory: <code>{_e(run_dir.resolve())}</code></p>',
-        *sections, "</body>", "</html>", ""])
-    return write_text(run_dir / "report.html", doc)
+    return sections

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +32,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .config import EncodingConfig, NetworkConfig
-from .network.builder import BuiltNetwork, build_single_modality
+from .network.builder import BuiltNetwork, build, wsum_name
+from .network.composition import Composition
 from .network.namespace import build_namespace
 from .network.rng import sample_streams
-from .network.topology import ConvTopology
 from .paths import cache_home
 
 log = logging.getLogger(__name__)
@@ -46,72 +47,127 @@ b2.prefs.logging.console_log_level = "WARNING"
 
 @dataclass
 class NetworkState:
-    """Learnt state of a single-modality network (what a model file stores).
+    """Learnt state of a network (what a model file stores).
 
     Attributes
     ----------
-    w : ndarray, shape (n_synapses,)
-        Input -> excitatory weights, in the order of ``topology.pre/post``.
-    theta : ndarray, shape (n_neurons,)
-        Adaptive threshold of every excitatory neuron, in volt.
+    weights : dict
+        Projection name (``audio_input_to_audio_exc``...) -> weights, shape
+        (n_synapses,), in the order of the projection's ``pre``/``post``.
+    theta : dict
+        Layer name (``audio``...) -> adaptive threshold of every excitatory
+        neuron, shape (n_neurons,), volt.
     """
 
-    w: np.ndarray
-    theta: np.ndarray
+    weights: dict
+    theta: dict
 
     def copy(self) -> "NetworkState":
-        return NetworkState(self.w.copy(), self.theta.copy())
+        return NetworkState({k: v.copy() for k, v in self.weights.items()},
+                            {k: v.copy() for k, v in self.theta.items()})
+
+    def to_arrays(self) -> dict:
+        """Flat arrays for a model file: ``w__<projection>``, ``theta__<layer>``."""
+        out = {f"w__{k}": v for k, v in self.weights.items()}
+        out.update({f"theta__{k}": v for k, v in self.theta.items()})
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays) -> "NetworkState":
+        """Inverse of :meth:`to_arrays`."""
+        return cls({k[3:]: np.asarray(v, float) for k, v in arrays.items() if k.startswith("w__")},
+                   {k[7:]: np.asarray(v, float) for k, v in arrays.items()
+                    if k.startswith("theta__")})
 
 
-def initial_state(topo: ConvTopology, net: NetworkConfig, seed: int) -> NetworkState:
-    """DC15-code initial weights ``(rand + 0.01) * w_init_max`` and theta ``theta_init``."""
+def initial_state(comp: Composition, net: NetworkConfig, seed: int) -> NetworkState:
+    """DC15-code initial weights ``(rand + 0.01) * w_init_max`` and theta ``theta_init``.
+
+    Projections draw in the composition's order from one generator seeded with ``seed``.
+    """
     rng = np.random.default_rng(seed)
-    w = (rng.random(topo.pre.size) + 0.01) * net.w_init_max
-    theta = np.full(topo.n_neurons, net.theta_init_mv * 1e-3)
-    return NetworkState(w, theta)
+    weights = {p.name: (rng.random(p.n_synapses) + 0.01) * net.w_init_max
+               for p in comp.projections}
+    theta = {layer.name: np.full(layer.n_neurons, net.theta_init_mv * 1e-3)
+             for layer in comp.layers}
+    return NetworkState(weights, theta)
 
 
-def project_key(topo: ConvTopology, name: str, net: NetworkConfig, enc: EncodingConfig, *,
+def project_key(comp: Composition, net: NetworkConfig, enc: EncodingConfig, *,
                 learning: bool, chunk_size: int, record_all: bool = False) -> str:
     """Key of a compiled standalone project: everything that shapes the generated code.
 
-    Constants are compiled into the code, so the full network and encoding
-    configs are part of the key, with the topology, the mode, the chunk size,
-    the Brian2 version and the equation templates.  Two configs never share a
-    project directory (concurrent runs would otherwise run each other's binary).
+    Constants and connectivity are compiled into the project, so the
+    composition's signature (shapes and a hash of the connectivity) and the
+    full network and encoding configs are part of the key, with the mode,
+    the chunk size, the Brian2 version and the equation templates.  Two
+    configs never share a project directory.
     """
-    from .network import equations
+    from .network import builder, equations
 
-    payload = {"shape": [list(topo.input_shape), list(topo.window), list(topo.stride),
-                         topo.n_features],
-               "name": name, "learning": bool(learning), "chunk_size": int(chunk_size),
+    code = b"".join(Path(m.__file__).read_bytes() for m in (equations, builder))
+    payload = {"composition": comp.signature(),
+               "learning": bool(learning), "chunk_size": int(chunk_size),
                "record_all": bool(record_all),
                "network": dataclasses.asdict(net), "encoding": dataclasses.asdict(enc),
                "brian2": b2.__version__,
-               "templates": hashlib.sha256(Path(equations.__file__).read_bytes()).hexdigest()}
+               "templates": hashlib.sha256(code).hexdigest()}
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
-@contextlib.contextmanager
-def _locked(path: Path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+class _Slot:
+    """An exclusively held copy of a compiled project (one per concurrent user).
+
+    Slot ``k`` of project ``P`` is the directory ``P-s<k>``, held through an
+    advisory lock on ``.P-s<k>.lock`` for the lifetime of the owner.  A new
+    slot starts as a copy (file times kept) of a finished slot, so ``make``
+    finds nothing to recompile.
+    """
+
+    def __init__(self, base: Path):
+        base.parent.mkdir(parents=True, exist_ok=True)
+        k = 0
+        while True:
+            lock = open(base.parent / f".{base.name}-s{k}.lock", "w")
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                lock.close()
+                k += 1
+        self._lock = lock
+        self.path = base.parent / f"{base.name}-s{k}"
+        if not (self.path / _COMPILED).exists():
+            done = sorted(base.parent.glob(f"{base.name}-s*/{_COMPILED}"))
+            if done:
+                src = done[0].parent
+                if self.path.exists():
+                    shutil.rmtree(self.path)
+                shutil.copytree(src, self.path, symlinks=True, ignore=shutil.ignore_patterns(
+                    "results", _COMPILED))
+
+    def release(self) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None
+
+
+_COMPILED = ".compiled"
+_GENERATION = [0]
 
 
 class CompiledNetwork:
-    """A single-modality network compiled for ``chunk_size`` samples per run.
+    """A network compiled for ``chunk_size`` samples per run.
+
+    Only the most recently built CompiledNetwork of a process can run (Brian2
+    has one standalone device per process); concurrent processes each hold
+    their own copy (slot) of the compiled project.
 
     Parameters
     ----------
-    topo : ConvTopology
-        Input -> excitatory connectivity.
-    name : str
-        Modality name (``"audio"``, ``"visual"``), used in object names.
+    comp : Composition
+        Inputs, layers and plastic projections (see :func:`~stdp_emo.network.composition.compose`).
     net, enc : NetworkConfig, EncodingConfig
     learning : bool
         Plasticity and adaptive thresholds on (training) or frozen (labelling, test).
@@ -123,61 +179,87 @@ class CompiledNetwork:
         Also record input and inhibitory spikes (for :meth:`record`).
     """
 
-    def __init__(self, topo: ConvTopology, name: str, net: NetworkConfig, enc: EncodingConfig,
+    def __init__(self, comp: Composition, net: NetworkConfig, enc: EncodingConfig,
                  *, learning: bool, chunk_size: int, cache_dir: Path | None = None,
                  record_all: bool = False):
+        self.comp = comp
         self.record_all = record_all
-        self.topo, self.name, self.net, self.enc = topo, name, net, enc
+        self.net, self.enc = net, enc
         self.learning, self.chunk_size = learning, int(chunk_size)
         self.sample_ms = enc.present_ms + enc.rest_ms
-        key = project_key(topo, name, net, enc, learning=learning, chunk_size=self.chunk_size,
+        #: spikes are counted from the sample start to the end of the latest input
+        self.count_ms = enc.present_ms + max(i.onset_ms for i in comp.inputs)
+        key = project_key(comp, net, enc, learning=learning, chunk_size=self.chunk_size,
                           record_all=record_all)
         root = Path(cache_dir) if cache_dir is not None else cache_home()
-        self.project_dir = (root / "standalone" / f"{name}-{'learn' if learning else 'frozen'}-{key}").resolve()
+        base = (root / "standalone" / f"{comp.mode}-{'learn' if learning else 'frozen'}-{key}").resolve()
         self.timings: dict[str, float] = {}
-        self._build()
+        self._slot = _Slot(base)
+        self.project_dir = self._slot.path
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Give the project slot back (other processes may then use it)."""
+        self._slot.release()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        with contextlib.suppress(Exception):
+            self.close()
 
     # ------------------------------------------------------------------ build
     def _build(self) -> None:
         t0 = time.perf_counter()
-        with _locked(self.project_dir.parent / f".{self.project_dir.name}.lock"):
-            b2.set_device("cpp_standalone", directory=str(self.project_dir), build_on_run=False)
-            b2.device.reinit()
-            b2.device.activate(directory=str(self.project_dir), build_on_run=False)
-            b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2", "-s"]
-            ns = build_namespace(self.net, self.enc)
-            ms = b2.ms
-            self.built: BuiltNetwork = build_single_modality(
-                self.topo, self.name, ns, learning=self.learning, rule=self.net.stdp_rule,
-                inhibition=self.net.inhibition, n_samples=self.chunk_size,
-                norm_per_synapse=self.net.norm_per_synapse,
-                theta_init=self.net.theta_init_mv * b2.mV, dt=self.enc.dt_ms * ms,
-                sample_duration=self.sample_ms * ms, record_all=self.record_all)
-            self.built.network.run(self.chunk_size * self.sample_ms * ms, namespace={})
-            t1 = time.perf_counter()
-            b2.device.build(directory=str(self.project_dir), compile=True, run=False,
-                            with_output=False)
-            self.device = b2.get_device()
+        b2.set_device("cpp_standalone", directory=str(self.project_dir), build_on_run=False)
+        b2.device.reinit()
+        b2.device.activate(directory=str(self.project_dir), build_on_run=False)
+        b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2", "-s"]
+        ns = build_namespace(self.net, self.enc)
+        ms = b2.ms
+        self.built: BuiltNetwork = build(
+            self.comp, ns, learning=self.learning, rule=self.net.stdp_rule,
+            n_samples=self.chunk_size, theta_init=self.net.theta_init_mv * b2.mV,
+            dt=self.enc.dt_ms * ms, sample_duration=self.sample_ms * ms,
+            record_all=self.record_all)
+        self.built.network.run(self.chunk_size * self.sample_ms * ms, namespace={})
+        t1 = time.perf_counter()
+        (self.project_dir / _COMPILED).unlink(missing_ok=True)
+        b2.device.build(directory=str(self.project_dir), compile=True, run=False,
+                        with_output=False)
+        (self.project_dir / _COMPILED).touch()
+        self.device = b2.get_device()
+        _GENERATION[0] += 1
+        self._generation = _GENERATION[0]
         self.timings["codegen_s"] = t1 - t0
         self.timings["compile_s"] = time.perf_counter() - t1
 
-    @property
-    def synapses(self):
-        return self.built[f"{self.name}_input_to_{self.name}_exc"]
+    def synapses(self, name: str):
+        """The Brian2 synapses of projection ``name``."""
+        return self.built[name]
 
-    @property
-    def exc(self):
-        return self.built[f"{self.name}_exc"]
+    def exc(self, layer: str):
+        """The Brian2 excitatory group of ``layer``."""
+        return self.built[f"{layer}_exc"]
 
     # -------------------------------------------------------------------- run
-    def run_chunk(self, rates_hz: np.ndarray, streams: np.ndarray, state: NetworkState,
-                  ) -> tuple[np.ndarray, NetworkState | None]:
+    def run_chunk(self, rates_hz: dict, streams: np.ndarray, state: NetworkState,
+                  ) -> tuple[dict, NetworkState | None]:
         """Present ``chunk_size`` samples.
 
         Parameters
         ----------
-        rates_hz : ndarray, shape (chunk_size, n_inputs)
-            Input rates in Hz during each presentation.
+        rates_hz : dict
+            Input name -> rates in Hz during each presentation, shape
+            (chunk_size, n_inputs).
         streams : ndarray, shape (chunk_size,)
             Random stream number of each presentation (see :mod:`~stdp_emo.network.rng`).
         state : NetworkState
@@ -185,46 +267,78 @@ class CompiledNetwork:
 
         Returns
         -------
-        counts : ndarray of int, shape (chunk_size, n_neurons)
-            Excitatory spikes of every neuron during each presentation window.
+        counts : dict
+            Layer -> excitatory spikes of every neuron during each presentation,
+            ndarray of int, shape (chunk_size, n_neurons).
         state : NetworkState or None
             State at the end (``None`` when frozen: unchanged).
         """
         spikes, new_state = self._run(rates_hz, streams, state)
-        i, t_ms = spikes[self.name]
-        return spike_counts(i, t_ms, self.chunk_size, self.topo.n_neurons, self.sample_ms,
-                            self.enc.present_ms), new_state
+        counts = {}
+        for layer in self.comp.layers:
+            i, t_ms = spikes[layer.name]
+            counts[layer.name] = spike_counts(i, t_ms, self.chunk_size, layer.n_neurons,
+                                              self.sample_ms, self.count_ms)
+        return counts, new_state
 
-    def record(self, rates_hz: np.ndarray, streams: np.ndarray, state: NetworkState) -> dict:
+    def record(self, rates_hz: dict, streams: np.ndarray, state: NetworkState) -> dict:
         """Spikes of every monitored group: ``{group: (neuron index, time ms)}``.
 
-        Groups are ``<name>`` (excitatory) and, with ``record_all``,
-        ``<name>_input`` and ``<name>_inh``.
+        Groups are the layer names (excitatory) and, with ``record_all``,
+        ``<input>_input`` and ``<layer>_inh``.
         """
         return self._run(rates_hz, streams, state)[0]
 
+    def traces(self, layer: str, neurons: np.ndarray) -> dict:
+        """Membrane potential and threshold of some neurons in the last :meth:`record` run.
+
+        Needs ``record_all``.  Returns ``{"t_ms": (n_t,), "neurons": (k,),
+        "v_mv": (k, n_t), "threshold_mv": (k, n_t)}``; the threshold is
+        ``theta - theta_offset + v_thresh_exc`` (see the equations).
+        """
+        from .network import parameters as P
+
+        mon = self.built[f"state_{layer}_exc"]
+        neurons = np.asarray(neurons, dtype=np.int64)
+        v = np.asarray(mon.v[:] / b2.mV)[neurons]
+        theta = np.asarray(mon.theta[:] / b2.mV)[neurons]
+        return {"t_ms": np.asarray(mon.t[:] / b2.ms), "neurons": neurons, "v_mv": v,
+                "threshold_mv": theta - P.THETA_OFFSET.value + P.V_THRESH_EXC.value}
+
     def _run(self, rates_hz, streams, state):
+        if self._generation != _GENERATION[0]:
+            raise RuntimeError("another network was built in this process since this one; "
+                               "build it again to run it")
         k = self.chunk_size
-        if rates_hz.shape != (k, self.topo.n_inputs):
-            raise ValueError(f"rates shape {rates_hz.shape} != {(k, self.topo.n_inputs)}")
-        syn, exc = self.synapses, self.exc
-        run_args = {self.built.stim[self.name]: np.ascontiguousarray(rates_hz, float) * b2.Hz,
-                    self.built.stream: np.asarray(streams, float),
-                    syn.w: np.asarray(state.w, float),
-                    exc.theta: np.asarray(state.theta, float) * b2.volt}
-        if self.learning:
-            wsum = np.bincount(self.topo.post, weights=state.w, minlength=self.topo.n_neurons)
-            run_args[exc.wsum] = wsum
+        run_args = {self.built.stream: np.asarray(streams, float)}
+        for spec in self.comp.inputs:
+            r = rates_hz[spec.name]
+            if r.shape != (k, spec.n_inputs):
+                raise ValueError(f"{spec.name} rates shape {r.shape} != {(k, spec.n_inputs)}")
+            run_args[self.built.stim[spec.name]] = np.ascontiguousarray(r, float) * b2.Hz
+        for p in self.comp.projections:
+            w = np.asarray(state.weights[p.name], float)
+            run_args[self.synapses(p.name).w] = w
+            if self.learning:
+                exc = self.exc(p.target)
+                run_args[getattr(exc, wsum_name(p.source))] = np.bincount(
+                    p.post, weights=w, minlength=self.comp.layer(p.target).n_neurons)
+        for layer in self.comp.layers:
+            run_args[self.exc(layer.name).theta] = np.asarray(state.theta[layer.name], float) * b2.volt
         t0 = time.perf_counter()
-        with _locked(self.project_dir.parent / f".{self.project_dir.name}.lock"):
-            try:
-                self.device.run(directory=str(self.project_dir), with_output=False, run_args=run_args)
-                spikes = {key: (np.asarray(mon.i[:]), np.asarray(mon.t[:] / b2.ms))
-                          for key, mon in self.built.monitors.items()}
-                new_state = (NetworkState(np.asarray(syn.w[:]).copy(), np.asarray(exc.theta[:]).copy())
-                             if self.learning else None)
-            finally:
-                self._forget_run_args()
+        try:
+            self.device.run(directory=str(self.project_dir), with_output=False, run_args=run_args)
+            spikes = {key: (np.asarray(mon.i[:]), np.asarray(mon.t[:] / b2.ms))
+                      for key, mon in self.built.monitors.items()}
+            new_state = None
+            if self.learning:
+                new_state = NetworkState(
+                    {p.name: np.asarray(self.synapses(p.name).w[:]).copy()
+                     for p in self.comp.projections},
+                    {layer.name: np.asarray(self.exc(layer.name).theta[:]).copy()
+                     for layer in self.comp.layers})
+        finally:
+            self._forget_run_args()
         self.timings["run_s"] = self.timings.get("run_s", 0.0) + time.perf_counter() - t0
         return spikes, new_state
 
@@ -261,7 +375,7 @@ class PresentResult:
     Attributes
     ----------
     counts : ndarray of int, shape (n_samples, n_neurons)
-        Counts of each sample's last presentation.
+        Counts of the labelled (readout) layer at each sample's last presentation.
     presentations : int
         Presentations made, retries included.
     retries : ndarray of int, shape (n_samples,)
@@ -270,6 +384,8 @@ class PresentResult:
         Final state (training) or the unchanged input state (frozen).
     seconds : float
         Wall time.
+    layer_counts : dict
+        Layer -> counts like ``counts``, for every layer.
     """
 
     counts: np.ndarray
@@ -278,64 +394,171 @@ class PresentResult:
     state: NetworkState
     seconds: float
     stats: dict = field(default_factory=dict)
+    layer_counts: dict = field(default_factory=dict)
 
 
-def present(compiled: CompiledNetwork, features: np.ndarray, state: NetworkState, *,
+def as_inputs(comp: Composition, features) -> dict:
+    """``{input name: (n_samples, n_inputs) array}`` from a dict, or one array for one input."""
+    if isinstance(features, dict):
+        return features
+    if len(comp.inputs) != 1:
+        raise ValueError(f"mode {comp.mode!r} needs features of {len(comp.inputs)} inputs as a dict")
+    return {comp.inputs[0].name: features}
+
+
+def present(compiled: CompiledNetwork, features, state: NetworkState, *,
             seed: int, phase: int, order: np.ndarray | None = None, progress: bool = True,
-            desc: str = "samples") -> PresentResult:
+            desc: str = "samples", on_chunk=None, queue=None) -> PresentResult:
     """Present samples (in ``order``) to a compiled network, chunk by chunk.
+
+    Samples making fewer than ``min_spikes`` spikes in the labelled layer are
+    presented again at a higher intensity in a later chunk (DC15-code).
 
     Parameters
     ----------
     compiled : CompiledNetwork
-    features : ndarray, shape (n_samples, n_inputs)
-        Feature values in [0, 1]; rate = value * max_rate_hz * intensity.
+    features : dict or ndarray
+        Input name -> values in [0, 1], shape (n_samples, n_inputs) (one array
+        for a single-input network); rate = value * max_rate_hz * intensity.
     state : NetworkState
         Start state.  Training updates it chunk by chunk.
     seed, phase : int
         Random streams depend on (seed, phase, sample index, retry) only,
-        so results do not depend on the chunk size.
+        so results do not depend on the chunk size or on sharding.
     order : ndarray of int, optional
-        Presentation order (default: 0..n-1).
+        Presentation order (default: 0..n-1).  Only these rows of the result
+        counts are filled.
+    on_chunk : callable, optional
+        Called as ``on_chunk(queue, state)`` after every chunk with the
+        presentations still to make (list of (sample, retry)) and the state:
+        enough to resume exactly (a checkpoint).
+    queue : list of (int, int), optional
+        Resume: the presentations still to make (from ``on_chunk``); ``order``
+        is then ignored.
     """
     enc = compiled.enc
-    n = features.shape[0]
-    order = np.arange(n) if order is None else np.asarray(order)
+    comp = compiled.comp
+    features = as_inputs(comp, features)
+    n = next(iter(features.values())).shape[0]
+    if queue is not None:
+        queue = [(int(s), int(r)) for s, r in queue]
+        order = np.array(list(dict.fromkeys(s for s, _ in queue)), dtype=np.int64)
+    else:
+        order = np.arange(n) if order is None else np.asarray(order)
+        queue = [(int(s), 0) for s in order]
     k = compiled.chunk_size
-    counts = np.zeros((n, compiled.topo.n_neurons), dtype=np.int64)
+    readout = comp.readout
+    layer_counts = {layer.name: np.zeros((n, layer.n_neurons), dtype=np.int64)
+                    for layer in comp.layers}
     retries = np.zeros(n, dtype=np.int64)
-    queue = [(int(s), 0) for s in order]
     presentations = 0
     t0 = time.perf_counter()
-    bar = tqdm(total=n, desc=desc, unit="sample", disable=not progress, leave=False)
+    bar = tqdm(total=len(order), desc=desc, unit="sample", disable=not progress, leave=False)
     while queue:
         batch, queue = queue[:k], queue[k:]
         idx = np.array([s for s, _ in batch])
         retry = np.array([r for _, r in batch])
-        rates = np.zeros((k, compiled.topo.n_inputs))
-        rates[: len(batch)] = (features[idx] * enc.max_rate_hz
-                               * (1.0 + retry * enc.intensity_step)[:, None])
+        gain = (1.0 + retry * enc.intensity_step)[:, None]
+        rates = {}
+        for spec in comp.inputs:
+            r = np.zeros((k, spec.n_inputs))
+            r[: len(batch)] = features[spec.name][idx] * enc.max_rate_hz * gain
+            rates[spec.name] = r
         stream_ids = np.zeros(k, dtype=np.int64)
         stream_ids[: len(batch)] = idx * 16 + retry
         streams = sample_streams(seed, phase, stream_ids)
-        c, new_state = compiled.run_chunk(rates, streams, state)
+        counts, new_state = compiled.run_chunk(rates, streams, state)
         if new_state is not None:
             state = new_state
         presentations += len(batch)
-        c = c[: len(batch)]
-        counts[idx] = c
+        for name, c in counts.items():
+            layer_counts[name][idx] = c[: len(batch)]
         retries[idx] = retry
-        low = c.sum(axis=1) < enc.min_spikes
+        low = counts[readout][: len(batch)].sum(axis=1) < enc.min_spikes
         again = [(int(s), int(r) + 1) for s, r, lo in zip(idx, retry, low)
                  if lo and r < enc.max_retries]
         queue.extend(again)
         bar.update(len(batch) - len(again))
-        bar.set_postfix(spikes=f"{c.sum(axis=1).mean():.0f}/sample")
+        bar.set_postfix(spikes=f"{counts[readout][: len(batch)].sum(axis=1).mean():.0f}/sample")
+        if on_chunk is not None:
+            on_chunk(list(queue), state)
     bar.close()
     secs = time.perf_counter() - t0
-    tot = counts.sum(axis=1)
-    stats = {"spikes_per_sample_mean": float(tot.mean()) if n else 0.0,
-             "spikes_per_sample_median": float(np.median(tot)) if n else 0.0,
-             "samples_below_min_spikes": int((tot < enc.min_spikes).sum()),
-             "retried_samples": int((retries > 0).sum())}
-    return PresentResult(counts, presentations, retries, state, secs, stats)
+    stats = _stats(layer_counts, readout, retries, order, enc.min_spikes)
+    return PresentResult(layer_counts[readout], presentations, retries, state, secs, stats,
+                         layer_counts)
+
+
+def _stats(layer_counts: dict, readout: str, retries: np.ndarray, order: np.ndarray,
+           min_spikes: int) -> dict:
+    """Spike statistics of the presented samples ``order``."""
+    tot = layer_counts[readout][order].sum(axis=1)
+    m = len(order)
+    return {"spikes_per_sample_mean": float(tot.mean()) if m else 0.0,
+            "spikes_per_sample_median": float(np.median(tot)) if m else 0.0,
+            "samples_below_min_spikes": int((tot < min_spikes).sum()),
+            "retried_samples": int((retries[order] > 0).sum()),
+            "layer_spikes_per_sample": {name: float(c[order].sum(axis=1).mean()) if m else 0.0
+                                        for name, c in layer_counts.items()}}
+
+
+def _present_shard(job: dict) -> dict:
+    """Worker: build (or reuse) the frozen network, present one shard of samples."""
+    with CompiledNetwork(job["comp"], job["net"], job["enc"], learning=False,
+                         chunk_size=job["chunk_size"], cache_dir=job["cache_dir"]) as frozen:
+        res = present(frozen, job["features"], job["state"], seed=job["seed"],
+                      phase=job["phase"], order=job["order"], progress=False)
+    order = job["order"]
+    return {"order": order, "layer_counts": {k: v[order] for k, v in res.layer_counts.items()},
+            "retries": res.retries[order], "presentations": res.presentations}
+
+
+def present_sharded(comp: Composition, net: NetworkConfig, enc: EncodingConfig, features,
+                    state: NetworkState, *, seed: int, phase: int, chunk_size: int,
+                    workers: int = 2, client=None, cache_dir: Path | None = None,
+                    progress: bool = True, desc: str = "samples") -> PresentResult:
+    """Frozen presentations of all samples split over worker processes.
+
+    Equal to ``present(order=None)`` on one frozen network: a frozen network's
+    responses to a sample depend only on (seed, phase, sample index, retry).
+    Each worker runs its own copy (slot) of the compiled project; compile it
+    first (e.g. build a frozen :class:`CompiledNetwork` once) so workers only copy it.
+
+    Parameters
+    ----------
+    workers : int
+        Shards (and local processes when no ``client`` is given).
+    client : dask.distributed.Client, optional
+        Run the shards as Dask tasks (a local or remote cluster) instead of
+        local processes.
+    """
+    features = as_inputs(comp, features)
+    n = next(iter(features.values())).shape[0]
+    t0 = time.perf_counter()
+    shards = [s for s in np.array_split(np.arange(n), max(1, int(workers))) if s.size]
+    jobs = [{"comp": comp, "net": net, "enc": enc, "chunk_size": chunk_size,
+             "cache_dir": cache_dir, "features": features, "state": state, "seed": seed,
+             "phase": phase, "order": s} for s in shards]
+    if client is not None:
+        futures = client.map(_present_shard, jobs, pure=False)
+        parts = client.gather(futures)
+    elif len(jobs) == 1:
+        parts = [_present_shard(jobs[0])]
+    else:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(len(jobs), mp_context=mp.get_context("spawn")) as pool:
+            parts = list(tqdm(pool.map(_present_shard, jobs), total=len(jobs), desc=desc,
+                              unit="shard", disable=not progress, leave=False))
+    layer_counts = {layer.name: np.zeros((n, layer.n_neurons), dtype=np.int64)
+                    for layer in comp.layers}
+    retries = np.zeros(n, dtype=np.int64)
+    for part in parts:
+        for k, v in part["layer_counts"].items():
+            layer_counts[k][part["order"]] = v
+        retries[part["order"]] = part["retries"]
+    stats = dict(_stats(layer_counts, comp.readout, retries, np.arange(n), enc.min_spikes),
+                 workers=len(jobs))
+    return PresentResult(layer_counts[comp.readout], sum(p["presentations"] for p in parts),
+                         retries, state, time.perf_counter() - t0, stats, layer_counts)

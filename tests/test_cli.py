@@ -65,6 +65,18 @@ def test_train_then_evaluate_tiny_network(isolated, capsys):
     assert rec["predicted"] == classes[y_pred]
     assert main(["raster", str(models[0]), "--sample", "no-such-id"]) == 2
 
+    # report with rasters of 2 test samples recorded through the model (1 correct, 1 wrong
+    # when the test set has both)
+    capsys.readouterr()
+    assert main(["report", str(runs[0]), "--rasters", "2"]) == 0
+    html = (runs[0] / "report.html").read_text()
+    section = html.split('<section id="rasters">')[1].split("</section>")[0]
+    assert section.count('src="data:image/png;base64,') == 2, section[:500]
+    assert "could not be recorded" not in section
+    n_right = sum(t == p for t, p in zip(preds["y_true"], preds["y_pred"]))
+    if 0 < n_right < len(preds["y_pred"]):
+        assert section.count("correctly classified:") == 1 and section.count("MISCLASSIFIED:") == 1
+
 
 @pytest.mark.parametrize("argv, needle", [
     (["train", "nosuchset"], "invalid choice"),

@@ -22,13 +22,13 @@ def _pair_network(b2, rule, pre_times_ms, post_times_ms, w0=0.5, **net_kw):
     ns = build_namespace(net_cfg, EncodingConfig())
     built = new_network(1, ns, 0.5 * b2.ms, 500 * b2.ms)
     clock = built.clock
-    forced = "t_last : second\nge : 1\nwsum : 1"
+    forced = "t_last : second\nge : 1\nwsum_pre_group : 1"
     src = b2.NeuronGroup(1, forced, threshold="fire(t) > 0.5", reset="t_last = t", clock=clock,
                          namespace={"fire": _schedule(b2, pre_times_ms)}, name="pre_group")
     dst = b2.NeuronGroup(1, forced, threshold="fire(t) > 0.5", reset="t_last = t", clock=clock,
                          namespace={"fire": _schedule(b2, post_times_ms)}, name="post_group")
     src.t_last = dst.t_last = -1e9 * b2.second
-    dst.wsum = w0
+    dst.wsum_pre_group = w0
     built.add(src, dst)
     syn = add_plastic_projection(built, src, dst, np.array([0]), np.array([0]), rule, True,
                                  norm_total=w0)
@@ -107,7 +107,7 @@ def _tiny(b2, inhibition_impl, learning=True, n_features=4, rate_scale=1.0):
     syn = built["audio_input_to_audio_exc"]
     w0 = (rng.random(topo.pre.size) + 0.01) * 0.3
     syn.w = w0
-    built["audio_exc"].wsum = np.bincount(topo.post, weights=w0, minlength=topo.n_neurons)
+    built["audio_exc"].wsum_audio_input = np.bincount(topo.post, weights=w0, minlength=topo.n_neurons)
     built.stim["audio"].values[:] = rng.random((2, topo.n_inputs)) * 63.75 * 3 * rate_scale
     built.stream.values[:] = [11.0, 12.0]
     return topo, built

@@ -204,3 +204,124 @@ def test_save_figure_png_size_and_svg(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "a.svg"]   # no temp files
     with pytest.raises(ValueError):
         plotting.save_figure(plt.figure(), tmp_path / "a.bmp")
+
+
+# ------------------------------------------------------------------ compare runs
+def _compare():
+    from compare_data import make_compare
+
+    return make_compare()
+
+
+def _seed_dots(ax):
+    return [c for c in ax.collections if c.get_gid() == "seeds"]
+
+
+def test_mode_colours_consistent_and_distinct():
+    modes = ["audio", "visual", "early_fusion", "crossmodal"]
+    assert len({plotting.mode_color(m) for m in modes}) == 4
+    assert plotting.mode_color("cross-modal") == plotting.mode_color("Crossmodal")
+    assert plotting.mode_color("early fusion") == plotting.MODE_COLORS["early_fusion"]
+    assert plotting.mode_color("late_fusion") == plotting.mode_color("late_fusion")
+    fig, ax = plt.subplots()
+    bars = plotting.compare_bars(ax, {"visual": {"mean": 0.3}, "audio": {"mean": 0.4}})
+    np.testing.assert_allclose(bars[0].get_facecolor()[:3], to_rgba(plotting.mode_color("visual"))[:3])
+
+
+def test_compare_table_prefers_summary_and_falls_back_to_runs():
+    d = _compare()
+    t = plotting.compare_table(d["runs"], d["summary"], "accuracy")
+    assert len(t) == 7 and list(t)[:2] == [("audio", "mfcc"), ("audio", "mel")]
+    s = next(s for s in d["summary"] if (s["mode"], s["features"]) == ("crossmodal", "mel"))
+    assert t[("crossmodal", "mel")]["mean"] == s["accuracy_mean"]
+    assert t[("crossmodal", "mel")]["std"] == s["accuracy_std"]
+    assert len(t[("crossmodal", "mel")]["seeds"]) == 3
+    # without a summary: mean and sample std (ddof 1) over the seeds
+    t2 = plotting.compare_table(d["runs"], None, "uar")
+    vals = [r["uar"] for r in d["runs"] if (r["mode"], r["features"]) == ("visual", "dvs")]
+    assert np.isclose(t2[("visual", "dvs")]["mean"], np.mean(vals))
+    assert np.isclose(t2[("visual", "dvs")]["std"], np.std(vals, ddof=1))
+    pol = plotting.compare_table(d["runs"], d["summary"], "polarity")
+    assert len(pol) == 7
+    assert plotting.compare_table([{"mode": "a", "features": "f", "accuracy": 0.5}], None,
+                                  "polarity") == {}
+    with pytest.raises(ValueError):
+        plotting.compare_table(d["runs"], None, "f1")
+
+
+def test_mode_feature_bars_groups_bars_and_seed_dots():
+    d = _compare()
+    table = plotting.compare_table(d["runs"], d["summary"], "accuracy")
+    fig, ax = plt.subplots()
+    bars = plotting.mode_feature_bars(ax, table, modes=d["protocol"]["modes"],
+                                      features=d["protocol"]["features"], chance=0.125)
+    assert len(bars) == 7
+    rects = [p for p in ax.patches if p.get_height() > 0]
+    assert len(rects) == 7
+    for (mode, feat), rect in bars.items():
+        assert np.isclose(rect.get_height(), table[(mode, feat)]["mean"])
+        np.testing.assert_allclose(rect.get_facecolor()[:3], to_rgba(plotting.mode_color(mode))[:3])
+    dots = _seed_dots(ax)
+    assert len(dots) == 7 and all(len(c.get_offsets()) == 3 for c in dots)
+    # groups: mfcc, mel (protocol order), then dvs; visual only in the dvs group
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["mfcc", "mel", "dvs"]
+    assert np.isclose(bars[("visual", "dvs")].get_x() + bars[("visual", "dvs")].get_width() / 2, 2)
+    xs_mfcc = sorted(r.get_x() for (m, f), r in bars.items() if f == "mfcc")
+    assert len(xs_mfcc) == 3 and xs_mfcc[0] < 0 < xs_mfcc[-1] + 1e-9
+    # mode order inside a group: audio, early_fusion, crossmodal (protocol order)
+    order = [m for (m, f), r in sorted(bars.items(), key=lambda kv: kv[1].get_x()) if f == "mfcc"]
+    assert order == ["audio", "early_fusion", "crossmodal"]
+    assert ax.get_ylabel() == "accuracy" and ax.get_xlabel() == "features"
+    assert {t.get_text() for t in ax.get_legend().get_texts()} >= {"audio", "visual", "crossmodal",
+                                                                    "individual seeds"}
+
+
+def test_robustness_lines_one_line_per_mode_and_ordered_levels():
+    d = _compare()
+    fig, ax = plt.subplots(figsize=(10, 4))
+    pts = plotting.robustness_lines(ax, d["robustness"], chance=0.125)
+    assert list(pts) == [("audio", "mfcc"), ("early_fusion", "mfcc"), ("crossmodal", "mfcc")]
+    assert all(p.shape == (7, 2) for p in pts.values())
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels[0] == "clean" and len(labels) == 7
+    assert labels.index("vision noise\n0.5 ev/px/s") < labels.index("vision noise\n2 ev/px/s")
+    assert labels.index("audio noise\n20 dB SNR") < labels.index("audio noise\n5 dB SNR")
+    # the mean over the 3 seeds: clean accuracy 0.45 + 0.01 * mean(seed)
+    np.testing.assert_allclose(pts[("audio", "mfcc")][0, 1], 0.46)
+    np.testing.assert_allclose(pts[("audio", "mfcc")][:, 1],
+                               [0.46 - 0.03 * j for j in range(7)])
+    # lines join only the levels of one condition: 5 line pieces, 7 points, per mode
+    lines = [ln for ln in ax.lines if ln.get_gid() == "robustness:audio:mfcc"]
+    assert sum(len(ln.get_xdata()) for ln in lines) == 7
+    assert {ln.get_color() for ln in lines} == {plotting.mode_color("audio")}
+    assert "audio" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_robustness_lines_several_feature_sets_get_own_style():
+    rows = [{"mode": "audio", "features": f, "seed": 0, "condition": "clean", "level": None,
+             "accuracy": 0.5} for f in ("mfcc", "mel")]
+    fig, ax = plt.subplots()
+    pts = plotting.robustness_lines(ax, rows)
+    assert set(pts) == {("audio", "mfcc"), ("audio", "mel")}
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"audio (mfcc)", "audio (mel)"}
+
+
+def test_compare_figure_panels(tmp_path):
+    d = _compare()
+    fig = plotting.compare_figure(d["runs"], d["summary"], d["robustness"],
+                                  modes=d["protocol"]["modes"], features=d["protocol"]["features"],
+                                  n_classes=8, title="t")
+    labels = [ax.get_label() for ax in fig.axes]
+    assert labels == ["accuracy", "uar", "polarity", "robustness"]
+    assert len(_seed_dots(fig.axes[0])) == 7
+    legend = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert set(d["protocol"]["modes"]) | {"individual seeds", "chance (0.125)"} <= legend
+    png = plotting.save_figure(fig, tmp_path / "c.png")
+    h, w = mpimg.imread(png).shape[:2]
+    assert w >= 1200 and h >= 900
+    # no robustness, no polarity: two panels only
+    runs = [{k: v for k, v in r.items() if k != "polarity_accuracy"} for r in d["runs"]]
+    fig2 = plotting.compare_figure(runs, None, [], n_classes=8)
+    assert [ax.get_label() for ax in fig2.axes] == ["accuracy", "uar"]
+    with pytest.raises(ValueError):
+        plotting.compare_figure([], None, None)

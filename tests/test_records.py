@@ -9,8 +9,9 @@ from stdp_emo.simulate import spike_counts
 
 
 def _model():
-    arrays = {"w": np.arange(6.0), "theta": np.ones(3) * 0.02, "assignments": np.array([0, 1, -1]),
-              "scale_low": np.zeros(2), "scale_high": np.ones(2)}
+    arrays = {"w__audio_input_to_audio_exc": np.arange(6.0), "theta__audio": np.ones(3) * 0.02,
+              "assignments": np.array([0, 1, -1]), "scale_low": np.zeros(2),
+              "scale_high": np.ones(2)}
     return Model(ExperimentConfig().replace(train={"epochs": 2}), arrays, {"classes": ["a", "b"]})
 
 
@@ -19,8 +20,21 @@ def test_model_round_trip_without_pickles(tmp_path):
     m = load_model(path)
     assert m.config.train.epochs == 2 and m.info["classes"] == ["a", "b"]
     np.testing.assert_array_equal(m.arrays["assignments"], [0, 1, -1])
+    np.testing.assert_array_equal(m.arrays["w__audio_input_to_audio_exc"], np.arange(6.0))
     with np.load(path / "network.npz", allow_pickle=False) as z:
         assert all(z[k].dtype != object for k in z.files)
+
+
+def test_single_modality_layout_of_version_0_1_still_loads(tmp_path):
+    path = save_model(_model(), "m", home=tmp_path)
+    with np.load(path / "network.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["w"] = arrays.pop("w__audio_input_to_audio_exc")
+    arrays["theta"] = arrays.pop("theta__audio")
+    np.savez(path / "network.npz", **arrays)
+    m = load_model(path)
+    np.testing.assert_array_equal(m.arrays["w__audio_input_to_audio_exc"], np.arange(6.0))
+    assert "w" not in m.arrays and m.arrays["theta__audio"].shape == (3,)
 
 
 def test_models_are_never_overwritten(tmp_path):
@@ -67,20 +81,29 @@ def test_spike_counts_only_count_presentation_window():
 
 def test_compiled_project_key_separates_configs_and_shapes():
     from stdp_emo.config import EncodingConfig, NetworkConfig
-    from stdp_emo.network.topology import audio_topology
+    from stdp_emo.network.composition import compose
+    from stdp_emo.network.topology import audio_topology, conv_topology
     from stdp_emo.simulate import project_key
 
     topo = audio_topology(8, 40, 10, 10, 4)
+    vis = conv_topology((2, 20, 20), (10, 10), (10, 10), 4)
     net, enc = NetworkConfig(n_features=4), EncodingConfig()
-    key = project_key(topo, "audio", net, enc, learning=True, chunk_size=16)
-    assert key == project_key(topo, "audio", net, enc, learning=True, chunk_size=16)
+
+    def key_of(mode="audio", t=topo, n=net, e=enc, **kw):
+        kw = {"learning": True, "chunk_size": 16, **kw}
+        return project_key(compose(mode, {"audio": t, "visual": vis}, n), n, e, **kw)
+
+    key = key_of()
+    assert key == key_of()
     others = [
-        project_key(audio_topology(8, 50, 10, 10, 4), "audio", net, enc, learning=True, chunk_size=16),
-        project_key(topo, "audio", NetworkConfig(n_features=4, spike_block_ms=5.0), enc,
-                    learning=True, chunk_size=16),
-        project_key(topo, "audio", net, EncodingConfig(max_rate_hz=80.0), learning=True, chunk_size=16),
-        project_key(topo, "audio", net, enc, learning=False, chunk_size=16),
-        project_key(topo, "audio", net, enc, learning=True, chunk_size=8),
-        project_key(topo, "visual", net, enc, learning=True, chunk_size=16),
+        key_of(t=audio_topology(8, 50, 10, 10, 4)),
+        key_of(n=NetworkConfig(n_features=4, spike_block_ms=5.0)),
+        key_of(e=EncodingConfig(max_rate_hz=80.0)),
+        key_of(learning=False),
+        key_of(chunk_size=8),
+        key_of("visual"),
+        key_of("crossmodal"),
+        key_of("early_fusion"),
+        key_of("crossmodal", n=NetworkConfig(n_features=4, cross_p_connect=0.5)),
     ]
     assert key not in others and len(set(others)) == len(others)

@@ -29,7 +29,8 @@ def _tiny_config():
 def model_dir(tmp_path):
     rng = np.random.default_rng(0)
     n_neurons, fan_in = 4 * 4, 8 * 10                       # 4 positions x 4 features, 8 x 10
-    arrays = {"w": rng.uniform(0, 1, n_neurons * fan_in), "theta": np.zeros(n_neurons),
+    arrays = {"w__audio_input_to_audio_exc": rng.uniform(0, 1, n_neurons * fan_in),
+              "theta__audio": np.zeros(n_neurons),
               "assignments": np.array([0, 1, 2, 3, 4, 5, 6, 7, -1, 0, 0, 1, 4, 4, 4, -1]),
               "scale_low": np.zeros(8), "scale_high": np.ones(8)}
     info = {"classes": CLASSES, "dataset": "synthetic", "modality": "audio",
@@ -59,9 +60,12 @@ def run_dir(tmp_path, model_dir):
         "timings_s": {"train_s": 12.5}, "seconds_per_sample": {"train": 0.1, "test": 0.05},
     }
     (d / "metrics.json").write_text(json.dumps(metrics))
-    (d / "predictions.json").write_text(json.dumps({"test_ids": ["b"] * int(conf.sum()),
-                                                    "y_true": [0] * int(conf.sum()),
-                                                    "y_pred": [0] * int(conf.sum())}))
+    y_true, y_pred = [], []
+    for t, p in zip(*np.nonzero(conf)):
+        y_true += [int(t)] * int(conf[t, p])
+        y_pred += [int(p)] * int(conf[t, p])
+    (d / "predictions.json").write_text(json.dumps({
+        "test_ids": [f"s{k:02d}" for k in range(len(y_true))], "y_true": y_true, "y_pred": y_pred}))
     (d / "split.json").write_text(json.dumps({
         "n_train": 40, "n_test": int(conf.sum()), "train_actors": ["01", "02"],
         "test_actors": ["05", "06"], "shared_actors": [], "kind": "speaker", "seed": 0,
@@ -129,9 +133,10 @@ def test_cli_plot_and_report(run_dir, model_dir, tmp_path, capsys):
     assert "<svg" in (tmp_path / "c.svg").read_text()
     capsys.readouterr()
 
-    assert main(["report", str(run_dir), "--model", str(model_dir)]) == 0
+    assert main(["report", str(run_dir), "--model", str(model_dir), "--rasters", "0"]) == 0
     assert capsys.readouterr().out.strip() == str(run_dir / "report.html")
-    assert 'id="receptive-fields"' in (run_dir / "report.html").read_text()
+    html = (run_dir / "report.html").read_text()
+    assert 'id="receptive-fields"' in html and 'id="rasters"' not in html
 
 
 @pytest.mark.parametrize("argv", [
@@ -142,9 +147,175 @@ def test_cli_plot_and_report(run_dir, model_dir, tmp_path, capsys):
     ["plot", "confusion", "{run}", "--out", "{tmp}/c.bmp"],
     ["report", "{tmp}/missing"],
     ["report", "{run}", "--model", "{tmp}/missing"],
+    ["report", "{run}", "--rasters", "-1"],
+    ["plot", "compare", "{tmp}/missing"],
+    ["plot", "compare", "{run}"],                          # no compare.json
+    ["plot", "compare", "{bad}"],                          # compare.json without runs
 ])
 def test_cli_errors_exit_2(argv, tmp_path, run_dir, capsys):
-    argv = [a.format(tmp=tmp_path, run=run_dir) for a in argv]
+    bad = tmp_path / "bad_compare"
+    bad.mkdir()
+    (bad / "compare.json").write_text(json.dumps({"dataset": "x", "summary": []}))
+    argv = [a.format(tmp=tmp_path, run=run_dir, bad=bad) for a in argv]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: ") and "\n" not in err
+
+
+# ------------------------------------------------------------------ rasters of test samples
+def _fake_record(calls):
+    """A stand-in for experiment.record_sample: hand-made spikes, no network."""
+    def record_sample(model_dir, sample_id, root=None):
+        calls.append((str(model_dir), sample_id))
+        rng = np.random.default_rng(len(calls))
+        groups = {"audio input": (rng.uniform(0, 350, 50), rng.integers(0, 320, 50), 320),
+                  "audio excitatory": (rng.uniform(0, 350, 12), rng.integers(0, 16, 12), 16),
+                  "audio inhibitory": (rng.uniform(0, 350, 5), rng.integers(0, 16, 5), 16)}
+        return {"groups": groups, "assignments": {"audio excitatory": np.arange(16) % 9 - 1},
+                "classes": CLASSES, "true": "neutral", "predicted": "angry",
+                "sample_id": sample_id, "split": "test", "present_ms": 350.0, "rest_ms": 150.0,
+                "retries": len(calls) % 2}
+    return record_sample
+
+
+def test_pick_raster_samples_correct_and_wrong_spread_over_classes():
+    from stdp_emo.report import pick_raster_samples
+
+    ids = ["a", "b", "c", "d", "e", "f", "a"]
+    y_true = [0, 0, 1, 2, 2, 3, 0]
+    y_pred = [0, 0, 1, 0, 1, 3, 0]
+    assert pick_raster_samples(ids, y_true, y_pred, 4) == [("a", True), ("c", True),
+                                                           ("d", False), ("e", False)]
+    assert pick_raster_samples(ids, y_true, y_pred, 3) == [("a", True), ("c", True), ("d", False)]
+    # not enough wrong ones: correct ones fill in (and the other way round)
+    assert [ok for _, ok in pick_raster_samples(ids, y_true, y_pred, 6)] == [True] * 4 + [False] * 2
+    assert pick_raster_samples(ids[:2], y_true[:2], [1, 1], 2) == [("a", False), ("b", False)]
+    assert pick_raster_samples(ids, y_true, y_pred, 0) == []
+
+
+def test_report_records_rasters_of_correct_and_wrong_samples(run_dir, model_dir, monkeypatch):
+    import stdp_emo.experiment as experiment
+
+    calls = []
+    monkeypatch.setattr(experiment, "record_sample", _fake_record(calls))
+    html = write_report(run_dir).read_text()
+    assert len(calls) == 4 and {c[0] for c in calls} == {str(model_dir)}
+    preds = json.loads((run_dir / "predictions.json").read_text())
+    truth = dict(zip(preds["test_ids"], zip(preds["y_true"], preds["y_pred"])))
+    assert [truth[s][0] == truth[s][1] for _, s in calls] == [True, True, False, False]
+    section = html.split('<section id="rasters">')[1].split("</section>")[0]
+    assert section.count('src="data:image/png;base64,') == 4
+    assert section.count("correctly classified:") == 2 and section.count("MISCLASSIFIED:") == 2
+    assert f"sample {calls[0][1]} (test split): true neutral, predicted angry" in section
+    assert "higher intensity" in section                                   # retries in the title
+    assert html.count('src="data:image/png;base64,') == 3 + 4     # + confusion, per-class, fields
+
+
+def test_report_notes_rasters_that_cannot_be_recorded(run_dir, monkeypatch):
+    import stdp_emo.experiment as experiment
+
+    def fail(model_dir, sample_id, root=None):
+        raise DataError(f"/data/synthetic: sample '{sample_id}' not found")
+
+    monkeypatch.setattr(experiment, "record_sample", fail)
+    html = write_report(run_dir).read_text()
+    assert "could not be recorded" in html and "not found" in html
+    assert html.count('src="data:image/png;base64,') == 3
+    (run_dir / "predictions.json").unlink()
+    html = write_report(run_dir).read_text()
+    assert "predictions.json not found: no spike rasters" in html
+
+
+def test_cli_report_rasters_flag(run_dir, monkeypatch, capsys):
+    import stdp_emo.experiment as experiment
+
+    calls = []
+    monkeypatch.setattr(experiment, "record_sample", _fake_record(calls))
+    assert main(["report", str(run_dir), "--rasters", "2"]) == 0
+    assert len(calls) == 2
+    assert (run_dir / "report.html").read_text().count("MISCLASSIFIED:") == 1
+
+
+# ------------------------------------------------------------------ compare runs
+@pytest.fixture
+def compare_dir(tmp_path):
+    from compare_data import write_compare
+
+    d = tmp_path / "runs" / "compare" / "20250101-000000_compare"
+    write_compare(d)
+    (d / "log.txt").write_text("INFO compare started\n")
+    return d
+
+
+def test_plot_compare_writes_figure(compare_dir, tmp_path):
+    from stdp_emo.report import plot_compare
+
+    png = plot_compare(compare_dir)
+    assert png == compare_dir / "compare.png"
+    h, w = mpimg.imread(png).shape[:2]
+    assert w >= 1200 and h >= 900
+    svg = plot_compare(compare_dir, tmp_path / "c.svg")
+    assert "<svg" in svg.read_text()
+
+
+def test_report_of_compare_run(compare_dir):
+    data = json.loads((compare_dir / "compare.json").read_text())
+    html = write_report(compare_dir).read_text()
+    for sid in ("compare-protocol", "compare-summary", "compare-figure", "compare-per-class",
+                "compare-robustness", "compare-energy", "compare-runs", "log"):
+        assert f'<section id="{sid}">' in html, sid
+    for sid in ("metrics", "confusion", "rasters"):
+        assert f'<section id="{sid}">' not in html, sid
+    assert html.count('src="data:image/png;base64,') == 1                  # the comparison figure
+    rest = _no_data(html)
+    assert "http" not in rest.lower() and "<script" not in rest
+    assert "&lt;test&gt;" in html and "<test>" not in html
+    summary = html.split('<section id="compare-summary">')[1].split("</section>")[0]
+    assert summary.count("<tr>") == 1 + 7                                  # header + 7 (mode, features)
+    s = data["summary"][0]
+    assert f"{s['accuracy_mean']:.3f} \u00b1 {s['accuracy_std']:.3f}" in summary
+    best = max(data["summary"], key=lambda r: r["accuracy_mean"])
+    assert f"<b>{best['accuracy_mean']:.3f} \u00b1" in summary
+    rob = html.split('<section id="compare-robustness">')[1].split("</section>")[0]
+    assert rob.count("<tr>") == 1 + 7 and "20 dB SNR" in rob and "0.5 ev/px/s" in rob
+    assert "crossmodal (mfcc)" in rob
+    energy = html.split('<section id="compare-energy">')[1].split("</section>")[0]
+    assert energy.count("<tr>") == 1 + 7 and "41.4" in energy and "1.2e+06" in energy
+    assert "37.6" in energy                                                 # ANN / SNN ratio
+    runs = html.split('<section id="compare-runs">')[1].split("</section>")[0]
+    assert runs.count("<tr>") == 1 + len(data["runs"])
+
+
+def test_report_of_compare_run_without_robustness_or_energy(tmp_path):
+    from compare_data import write_compare
+
+    d = tmp_path / "cmp"
+    write_compare(d, with_robustness=False, with_energy=False)
+    html = write_report(d).read_text()
+    assert "No robustness conditions" in html and "No energy estimates" in html
+    assert html.count('src="data:image/png;base64,') == 1
+
+
+def test_compare_json_errors(tmp_path):
+    from stdp_emo.report import load_compare
+
+    d = tmp_path / "cmp"
+    d.mkdir()
+    with pytest.raises(DataError, match="missing compare.json"):
+        load_compare(d)
+    (d / "compare.json").write_text("{not json")
+    with pytest.raises(DataError, match="unreadable"):
+        load_compare(d)
+    (d / "compare.json").write_text(json.dumps({"runs": [{"mode": "audio"}]}))
+    with pytest.raises(DataError, match=r"runs\[0\] lacks"):
+        write_report(d)
+    (d / "compare.json").write_text(json.dumps({"runs": [], "summary": []}))
+    with pytest.raises(DataError, match="no runs"):
+        write_report(d)
+
+
+def test_cli_plot_compare_and_report(compare_dir, capsys):
+    assert main(["plot", "compare", str(compare_dir)]) == 0
+    assert capsys.readouterr().out.strip() == str(compare_dir / "compare.png")
+    assert main(["report", str(compare_dir)]) == 0
+    assert 'id="compare-summary"' in (compare_dir / "report.html").read_text()

@@ -23,9 +23,14 @@ import brian2 as b2
 import numpy as np
 
 from . import equations as eq
+from .composition import Composition, InputSpec, LayerSpec, ProjectionSpec
 from .namespace import initial_v, refractory
 from .rng import brian2_function
 from .topology import ConvTopology
+
+
+#: sampling interval of membrane traces (ms), a multiple of the simulation step
+TRACE_DT_MS = 1.0
 
 
 def substitute(code: str, **names: str) -> str:
@@ -90,17 +95,21 @@ def new_network(n_samples: int, ns: dict, dt, sample_duration, stream_values=Non
                         namespace=dict(ns, sample_duration=sample_duration), clock=clock)
 
 
-def add_input(built: BuiltNetwork, name: str, n_inputs: int, n_samples: int) -> b2.NeuronGroup:
+def add_input(built: BuiltNetwork, name: str, n_inputs: int, n_samples: int,
+              onset=0 * b2.ms) -> b2.NeuronGroup:
     """Poisson input group ``<name>_input`` driven by the TimedArray ``<name>_stim``.
 
     The rate of input ``i`` during sample ``s`` is ``<name>_stim.values[s, i]``
-    (Hz) for the first ``present`` of the sample and 0 after.
+    (Hz) from ``onset`` to ``onset + present`` after the sample start, 0 otherwise.
+    Input groups draw from disjoint random streams (``index_offset``).
     """
     ns = built.namespace
     stim = b2.TimedArray(np.zeros((n_samples, n_inputs)) * b2.Hz, dt=ns["sample_duration"],
                          name=f"{name}_stim")
     group_ns = {"stim": stim, "stim_stream": built.stream, "hash_uniform": brian2_function(),
-                "present": ns["present"]}
+                "present": ns["present"], "input_onset": onset,
+                # inputs of a second group draw with other indices: independent spike trains
+                "index_offset": int(sum(ta.values.shape[1] for ta in built.stim.values()))}
     group = b2.NeuronGroup(n_inputs, eq.INPUT, threshold=eq.INPUT_THRESHOLD, reset=eq.INPUT_RESET,
                            method="exact", clock=built.clock, namespace=group_ns,
                            name=f"{name}_input")
@@ -114,7 +123,8 @@ def add_input(built: BuiltNetwork, name: str, n_inputs: int, n_samples: int) -> 
 
 
 def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learning: bool,
-              theta_init, inhibition_impl: str = "pool") -> b2.NeuronGroup:
+              theta_init, inhibition_impl: str = "pool",
+              sources: tuple[str, ...] = ()) -> b2.NeuronGroup:
     """Excitatory layer ``<name>_exc`` with inhibitory partners and lateral inhibition.
 
     Parameters
@@ -130,6 +140,9 @@ def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learni
         ``pool``: O(N) synapses through a per-pool summed conductance (default);
         ``pairwise``: the straightforward DC15 form, one synapse per pair of
         neurons of a pool (O(N^2); kept as the reference the tests compare to).
+    sources : tuple of str
+        Names of the groups with plastic projections onto this layer: each
+        gets its own column sum ``wsum_<source>`` (normalised separately).
     """
     if inhibition_impl not in ("pool", "pairwise"):
         raise ValueError(f"unknown inhibition_impl {inhibition_impl!r}")
@@ -141,8 +154,9 @@ def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learni
     exc_eqs = (b2.Equations(eq.CONDUCTANCE_LIF, v_rest="v_rest_exc", tau_mem="tau_mem_exc",
                             E_inh="E_inh_exc")
                + b2.Equations(eq.INH_INHIBITION if pairwise else eq.EXC_INHIBITION)
-               + b2.Equations(eq.THETA_PLASTIC if learning else eq.THETA_FROZEN)
-               + b2.Equations(eq.WSUM))
+               + b2.Equations(eq.THETA_PLASTIC if learning else eq.THETA_FROZEN))
+    for src in sources:
+        exc_eqs += b2.Equations(eq.WSUM, wsum=wsum_name(src))
     exc = b2.NeuronGroup(n, exc_eqs, threshold=eq.EXC_THRESHOLD,
                          reset=eq.EXC_RESET_PLASTIC if learning else eq.EXC_RESET_FROZEN,
                          refractory=refractory("exc"), method="euler", clock=clock,
@@ -186,10 +200,17 @@ def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learni
     return exc
 
 
+def wsum_name(source: str) -> str:
+    """Name of the target-neuron variable holding the column sum of weights from ``source``."""
+    return f"wsum_{source}"
+
+
 def add_plastic_projection(built: BuiltNetwork, source: b2.NeuronGroup, target: b2.NeuronGroup,
                            pre: np.ndarray, post: np.ndarray, rule: str, learning: bool,
                            norm_total: float) -> b2.Synapses:
     """STDP synapses ``<source>_to_<target>`` with per-target weight normalisation.
+
+    The target layer must have been made with ``source.name`` among its ``sources``.
 
     Parameters
     ----------
@@ -204,6 +225,8 @@ def add_plastic_projection(built: BuiltNetwork, source: b2.NeuronGroup, target: 
     norm_total : float
         Column sum every target neuron's weights are normalised to.
     """
+    wsum = wsum_name(source.name)
+    norm_name = f"norm_total_{source.name}"
     ns = dict(built.namespace, norm_total=norm_total, wsum_floor=1e-300)
     if not learning:
         on_pre, on_post = eq.ON_PRE_FROZEN, None
@@ -213,41 +236,71 @@ def add_plastic_projection(built: BuiltNetwork, source: b2.NeuronGroup, target: 
         on_pre, on_post = eq.TRACE_ON_PRE, eq.TRACE_ON_POST
     else:
         raise ValueError(f"unknown STDP rule {rule!r}")
+    if learning:
+        on_pre, on_post = (substitute(c, wsum_post=f"{wsum}_post") for c in (on_pre, on_post))
     syn = b2.Synapses(source, target, model=eq.PLASTIC_MODEL, on_pre=on_pre, on_post=on_post,
                       clock=built.clock, namespace=ns,
                       name=f"{source.name}_to_{target.name}")
     syn.connect(i=np.asarray(pre, np.int32), j=np.asarray(post, np.int32))
     built.add(syn)
     if learning:
-        norm_syn = syn.run_regularly(eq.NORMALISE_SYNAPSES,
+        norm_syn = syn.run_regularly(substitute(eq.NORMALISE_SYNAPSES, wsum_post=f"{wsum}_post"),
                                      dt=ns["sample_duration"], when="start", order=0,
                                      name=f"{syn.name}_normalise")
-        norm_exc = target.run_regularly(eq.NORMALISE_NEURONS, dt=ns["sample_duration"],
-                                        when="start", order=1, name=f"{target.name}_normalise")
-        target.namespace["norm_total"] = norm_total
+        norm_exc = target.run_regularly(substitute(eq.NORMALISE_NEURONS, wsum=wsum,
+                                                   norm_total=norm_name),
+                                        dt=ns["sample_duration"], when="start", order=1,
+                                        name=f"{syn.name}_normalise_{wsum}")
+        target.namespace[norm_name] = norm_total
         built.add(norm_syn, norm_exc)
     built.plastic.append(syn.name)
     return syn
+
+
+def build(comp: Composition, ns: dict, *, learning: bool, rule: str, n_samples: int, theta_init,
+          dt, sample_duration, inhibition_impl: str = "pool",
+          record_all: bool = False) -> BuiltNetwork:
+    """Brian2 objects of a :class:`~stdp_emo.network.composition.Composition`.
+
+    Every mode is built from the same pieces: one :func:`add_input` per input,
+    one :func:`add_layer` per layer, one :func:`add_plastic_projection` per
+    projection.  ``record_all`` adds spike monitors on the input and inhibitory
+    groups (``spikes_<name>_input``, ``spikes_<name>_inh``) for raster plots.
+    """
+    built = new_network(n_samples, ns, dt, sample_duration)
+    groups = {}
+    for spec in comp.inputs:
+        groups[f"{spec.name}_input"] = add_input(built, spec.name, spec.n_inputs, n_samples,
+                                                 onset=spec.onset_ms * b2.ms)
+    for layer in comp.layers:
+        sources = tuple(p.source for p in comp.projections if p.target == layer.name)
+        groups[f"{layer.name}_exc"] = add_layer(built, layer.name, layer.pools, learning,
+                                                theta_init, inhibition_impl, sources)
+    for p in comp.projections:
+        add_plastic_projection(built, groups[p.source], groups[f"{p.target}_exc"], p.pre, p.post,
+                               rule, learning, p.norm_total)
+    if record_all:
+        named = [(f"{s.name}_input", f"{s.name}_input") for s in comp.inputs]
+        named += [(f"{layer.name}_inh", f"{layer.name}_inh") for layer in comp.layers]
+        for group_name, label in named:
+            mon = b2.SpikeMonitor(built[group_name], name=f"spikes_{group_name}")
+            built.add(mon)
+            built.monitors[label] = mon
+        readout = built[f"{comp.readout}_exc"]
+        built.add(b2.StateMonitor(readout, ["v", "theta"], record=True, dt=TRACE_DT_MS * b2.ms,
+                                  name=f"state_{readout.name}"))
+    return built
 
 
 def build_single_modality(topo: ConvTopology, name: str, ns: dict, *, learning: bool, rule: str,
                           inhibition: str, n_samples: int, norm_per_synapse: float, theta_init,
                           dt, sample_duration, inhibition_impl: str = "pool",
                           record_all: bool = False) -> BuiltNetwork:
-    """Input -> convolution-window excitatory layer (audio-only or visual-only mode).
-
-    ``record_all`` adds spike monitors on the input and inhibitory groups
-    (``spikes_<name>_input``, ``spikes_<name>_inh``) for raster plots.
-    """
-    built = new_network(n_samples, ns, dt, sample_duration)
-    inp = add_input(built, name, topo.n_inputs, n_samples)
+    """Input -> convolution-window excitatory layer (audio-only or visual-only mode)."""
     pools = topo.position if inhibition == "window" else np.zeros(topo.n_neurons, np.int32)
-    exc = add_layer(built, name, pools, learning, theta_init, inhibition_impl)
-    add_plastic_projection(built, inp, exc, topo.pre, topo.post, rule, learning,
-                           norm_per_synapse * topo.fan_in)
-    if record_all:
-        for group, label in ((inp, "input"), (built[f"{name}_inh"], "inh")):
-            mon = b2.SpikeMonitor(group, name=f"spikes_{group.name}")
-            built.add(mon)
-            built.monitors[f"{name}_{label}"] = mon
-    return built
+    comp = Composition(name, [InputSpec(name, topo.n_inputs)], [LayerSpec(name, pools)],
+                       [ProjectionSpec(f"{name}_input", name, topo.pre, topo.post,
+                                       norm_per_synapse * topo.fan_in)], name, {name: topo})
+    return build(comp, ns, learning=learning, rule=rule, n_samples=n_samples,
+                 theta_init=theta_init, dt=dt, sample_duration=sample_duration,
+                 inhibition_impl=inhibition_impl, record_all=record_all)

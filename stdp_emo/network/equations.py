@@ -79,16 +79,17 @@ t_last : second
 INPUT_THRESHOLD = "t >= next_spike and t < t_end"
 INPUT_RESET = """
 t_last = t
-next_spike = t - log(hash_uniform(stream, i, n_draws)) / rate
+next_spike = t - log(hash_uniform(stream, i + index_offset, n_draws)) / rate
 n_draws += 1
 """
-# run at the start of every sample (stim and stim_stream are TimedArrays, one row per sample)
+# run at the start of every sample (stim and stim_stream are TimedArrays, one row per sample);
+# the input is on from input_onset to input_onset + present after the sample start
 INPUT_SAMPLE_START = """
 stream = stim_stream(t)
 rate = stim(t, i)
 n_draws = 1
-next_spike = t - log(hash_uniform(stream, i, 0)) / rate
-t_end = t + present
+next_spike = t + input_onset - log(hash_uniform(stream, i + index_offset, 0)) / rate
+t_end = t + input_onset + present
 """
 
 # ----------------------------------------------------------- fixed synapses

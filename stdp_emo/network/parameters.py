@@ -116,3 +116,14 @@ N_FEATURES = Param(60.0, "1", "MBY19: 60 features per window position")
 
 # --------------------------------------------------------- cross-modal (MBY19)
 VISUAL_LEAD = Param(5.0, "ms", "MBY19: vision precedes audition by a few ms (value chosen here)")
+CROSS_NORM_PER_SYNAPSE = Param(78.0 / 784.0, "1", "MBY19: visual->audio synapses are plastic and "
+                               "'initialised like the input weights'; here also normalised like "
+                               "them (column sum 0.0995 per synapse of fan-in)")
+CROSS_P_CONNECT = Param(1.0, "1", "MBY19: visual excitatory neurons connect to the audio "
+                        "excitatory neurons (all-to-all; lower it for sparse, seeded connections)")
+
+# --------------------------------------------------- early fusion (MBY19 baseline)
+FUSION_N_NEURONS = Param(400.0, "1", "here: DC15's 400-neuron layer (MBY19 give no size for "
+                         "the multimodal layer)")
+FUSION_NORM_PER_SYNAPSE = Param(78.0 / 784.0, "1", "here: exc->multimodal weights normalised "
+                                "like the input weights (column sum 0.0995 per synapse)")

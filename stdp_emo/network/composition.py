@@ -1,0 +1,209 @@
+"""What a network is made of, without Brian2: inputs, layers and plastic projections.
+
+The four modes of the project differ only in how the same pieces are composed
+(:func:`compose`); :func:`stdp_emo.network.builder.build` turns a
+:class:`Composition` into Brian2 objects.
+
+================  ===========================================================  ========
+mode              plastic projections                                          labelled
+================  ===========================================================  ========
+``audio``         audio_input -> audio_exc                                     audio
+``visual``        visual_input -> visual_exc                                   visual
+``early_fusion``  audio_input -> audio_exc, visual_input -> visual_exc,        fusion
+                  audio_exc -> fusion_exc, visual_exc -> fusion_exc
+``crossmodal``    audio_input -> audio_exc, visual_input -> visual_exc,        audio
+                  visual_exc -> audio_exc
+================  ===========================================================  ========
+
+In the multimodal modes the audio input starts ``visual_lead_ms`` after the
+visual input (MBY19: visual information precedes auditory processing).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .topology import ConvTopology
+
+MODES = ("audio", "visual", "early_fusion", "crossmodal")
+MULTIMODAL = ("early_fusion", "crossmodal")
+#: seed of the connection pattern of sparse (``cross_p_connect < 1``) projections; fixed so
+#: that every training seed shares one compiled network
+CONNECTION_SEED = 0
+
+
+def modalities(mode: str) -> tuple[str, ...]:
+    """Input modalities a mode needs: ``("audio",)``, ``("visual",)`` or both."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r} (one of {', '.join(MODES)})")
+    return ("audio", "visual") if mode in MULTIMODAL else (mode,)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """A Poisson input group ``<name>_input`` of ``n_inputs`` neurons.
+
+    ``onset_ms``: the presentation of every sample starts this late (ms).
+    """
+
+    name: str
+    n_inputs: int
+    onset_ms: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class LayerSpec:
+    """An excitatory layer ``<name>_exc`` with inhibitory partners.
+
+    ``pools``: inhibition pool of every excitatory neuron, shape (n_neurons,).
+    """
+
+    name: str
+    pools: np.ndarray
+
+    @property
+    def n_neurons(self) -> int:
+        return int(self.pools.size)
+
+
+@dataclass(frozen=True, eq=False)
+class ProjectionSpec:
+    """Plastic synapses from group ``source`` (``audio_input``, ``visual_exc``...) to layer ``target``.
+
+    Attributes
+    ----------
+    pre, post : ndarray of int32, shape (n_synapses,)
+        Connectivity; weights are stored in this order.
+    norm_total : float
+        Column sum every target neuron's weights from this source are normalised to.
+    """
+
+    source: str
+    target: str
+    pre: np.ndarray
+    post: np.ndarray
+    norm_total: float
+
+    @property
+    def name(self) -> str:
+        """Brian2 name of the synapses: ``<source>_to_<target>_exc``."""
+        return f"{self.source}_to_{self.target}_exc"
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.pre.size)
+
+
+@dataclass(eq=False)
+class Composition:
+    """A network: inputs, layers, plastic projections and the labelled layer.
+
+    Attributes
+    ----------
+    mode : str
+        One of :data:`MODES`.
+    topologies : dict
+        Modality -> :class:`ConvTopology` of its input -> excitatory projection.
+    readout : str
+        Layer whose neurons are labelled and vote.
+    """
+
+    mode: str
+    inputs: list[InputSpec]
+    layers: list[LayerSpec]
+    projections: list[ProjectionSpec]
+    readout: str
+    topologies: dict = field(default_factory=dict)
+
+    def layer(self, name: str) -> LayerSpec:
+        return next(layer for layer in self.layers if layer.name == name)
+
+    def projection(self, name: str) -> ProjectionSpec:
+        return next(p for p in self.projections if p.name == name)
+
+    def input_projection(self, modality: str) -> ProjectionSpec:
+        """The input -> excitatory projection of one modality."""
+        return self.projection(f"{modality}_input_to_{modality}_exc")
+
+    @property
+    def n_synapses(self) -> int:
+        return sum(p.n_synapses for p in self.projections)
+
+    def signature(self) -> dict:
+        """Everything that shapes the generated code (for cache keys)."""
+        h = hashlib.sha256()
+        for p in self.projections:
+            h.update(p.name.encode())
+            h.update(np.ascontiguousarray(p.pre, np.int32).tobytes())
+            h.update(np.ascontiguousarray(p.post, np.int32).tobytes())
+            h.update(repr(float(p.norm_total)).encode())
+        for layer in self.layers:
+            h.update(layer.name.encode())
+            h.update(np.ascontiguousarray(layer.pools, np.int64).tobytes())
+        return {"mode": self.mode, "readout": self.readout,
+                "inputs": [[i.name, i.n_inputs, i.onset_ms] for i in self.inputs],
+                "layers": [[layer.name, layer.n_neurons] for layer in self.layers],
+                "projections": [[p.name, p.n_synapses] for p in self.projections],
+                "connectivity": h.hexdigest()}
+
+
+def _all_to_all(n_pre: int, n_post: int, p: float) -> tuple[np.ndarray, np.ndarray]:
+    if p >= 1.0:
+        pre = np.repeat(np.arange(n_pre, dtype=np.int32), n_post)
+        post = np.tile(np.arange(n_post, dtype=np.int32), n_pre)
+        return pre, post
+    rng = np.random.default_rng(CONNECTION_SEED)
+    keep = rng.random((n_pre, n_post)) < p
+    pre, post = np.nonzero(keep)
+    return pre.astype(np.int32), post.astype(np.int32)
+
+
+def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
+    """The composition of ``mode`` for the given input topologies.
+
+    Parameters
+    ----------
+    mode : str
+        One of :data:`MODES`.
+    topologies : dict
+        ``{"audio": ConvTopology, "visual": ConvTopology}`` (the modalities the
+        mode needs, see :func:`modalities`).
+    net : NetworkConfig
+        Inhibition kind, normalisation, lead, fusion size, cross connectivity.
+    """
+    needed = modalities(mode)
+    missing = [m for m in needed if m not in topologies]
+    if missing:
+        raise ValueError(f"mode {mode!r} needs the {', '.join(missing)} topology")
+    multimodal = mode in MULTIMODAL
+    inputs, layers, projections = [], [], []
+    for m in needed:
+        topo = topologies[m]
+        onset = net.visual_lead_ms if (multimodal and m == "audio") else 0.0
+        inputs.append(InputSpec(m, topo.n_inputs, float(onset)))
+        pools = (topo.position if net.inhibition == "window"
+                 else np.zeros(topo.n_neurons, np.int32))
+        layers.append(LayerSpec(m, np.asarray(pools, np.int32)))
+        projections.append(ProjectionSpec(f"{m}_input", m, topo.pre, topo.post,
+                                          net.norm_per_synapse * topo.fan_in))
+    readout = needed[0]
+    if mode == "crossmodal":
+        n_vis, n_aud = topologies["visual"].n_neurons, topologies["audio"].n_neurons
+        pre, post = _all_to_all(n_vis, n_aud, net.cross_p_connect)
+        fan_in = pre.size / n_aud
+        projections.append(ProjectionSpec("visual_exc", "audio", pre, post,
+                                          net.cross_norm_per_synapse * fan_in))
+        readout = "audio"
+    elif mode == "early_fusion":
+        n = net.fusion_n_neurons
+        layers.append(LayerSpec("fusion", np.zeros(n, np.int32)))
+        for m in needed:
+            pre, post = _all_to_all(topologies[m].n_neurons, n, 1.0)
+            projections.append(ProjectionSpec(f"{m}_exc", "fusion", pre, post,
+                                              net.fusion_norm_per_synapse
+                                              * topologies[m].n_neurons))
+        readout = "fusion"
+    return Composition(mode, inputs, layers, projections, readout,
+                       {m: topologies[m] for m in needed})

@@ -3,7 +3,8 @@
 Commands
 --------
 train [DATASET]        train, label and test a network; write a model and a run record
-evaluate MODEL_DIR     re-test a saved model on its stored test split
+evaluate MODEL_DIR     re-test a saved model on its stored test split (sharded: --workers)
+compare DATASET        audio / visual / early fusion / cross-modal over seeds, robustness
 datasets NAME          print counts per actor, emotion and modality
 synth faces            render simulated face videos for a RAVDESS-layout audio folder
 plot weights MODEL_DIR receptive fields of a trained model (PNG/SVG/PDF)
@@ -92,6 +93,23 @@ def build_parser() -> argparse.ArgumentParser:
     ra.add_argument("--sample", required=True, help="clip id, e.g. 01-05-02-01-01-03")
     ra.add_argument("--root", help="dataset folder (default: the one the model was trained on)")
     ra.add_argument("--out", type=Path, help="image file .png/.svg/.pdf (default raster_<sample>.png)")
+
+    c = sub.add_parser("compare", help="audio-only vs visual-only vs early fusion vs cross-modal, "
+                       "several seeds, with robustness tests, into one run record")
+    c.add_argument("dataset", choices=DATASETS)
+    c.add_argument("--root", help="dataset folder (needs face videos: see `stdp-emo synth faces`)")
+    c.add_argument("--config", help="TOML config file (base of every run)")
+    c.add_argument("--modes", nargs="+", default=["audio", "visual", "early_fusion", "crossmodal"],
+                   choices=["audio", "visual", "early_fusion", "crossmodal"])
+    c.add_argument("--features", nargs="+", default=["mfcc", "mel"], choices=["mfcc", "mel"])
+    c.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="training seeds")
+    c.add_argument("--split", choices=["random", "speaker"])
+    c.add_argument("--split-seed", type=int, help="seed of the split (the same for every run)")
+    c.add_argument("--epochs", type=int)
+    c.add_argument("--max-per-class", type=int)
+    c.add_argument("--no-robustness", action="store_true", help="skip the degraded-input tests")
+    c.add_argument("--runs-dir", type=Path)
+    _add_common(c)
 
     pl = sub.add_parser("plot", help="draw figures of a model or a run")
     plsub = pl.add_subparsers(dest="what", required=True)
@@ -200,6 +218,25 @@ def _dispatch(args) -> int:
                     checkpoint_every=args.checkpoint_every, resume=args.resume)
         print(format_results(out["metrics"]))
         print(f"\nrun record: {out['run_dir']}\nmodel:      {out['model_dir']}")
+        return 0
+    if args.command == "compare":
+        from . import config as C
+        from .compare import compare
+
+        cfg = C.load(args.config) if args.config else C.ExperimentConfig()
+        data, train_ = {"dataset": args.dataset}, {}
+        for key, val in (("root", args.root), ("split", args.split), ("seed", args.split_seed),
+                         ("max_per_class", args.max_per_class)):
+            if val is not None:
+                data[key] = val
+        if args.epochs is not None:
+            train_["epochs"] = args.epochs
+        cfg = cfg.replace(data=data, train=train_)
+        out = compare(cfg, modes=args.modes, features=args.features, seeds=args.seeds,
+                      robustness=not args.no_robustness, progress=progress,
+                      runs_home=args.runs_dir)
+        print((out["run_dir"] / "compare.md").read_text())
+        print(f"\nrun record: {out['run_dir']}")
         return 0
     if args.command == "evaluate":
         from .experiment import evaluate_model

@@ -37,8 +37,8 @@ def test_train_then_evaluate_tiny_network(isolated, capsys):
     models = list((isolated / "models").iterdir())
     assert len(models) == 1
     with np.load(models[0] / "network.npz", allow_pickle=False) as z:
-        assert z["w"].size == z["assignments"].size * 8 * 10    # fan-in 8 coefficients x 10 frames
-        assert np.all(z["w"] >= 0)
+        assert z["w__audio_input_to_audio_exc"].size == z["assignments"].size * 8 * 10    # fan-in 8 coefficients x 10 frames
+        assert np.all(z["w__audio_input_to_audio_exc"] >= 0)
 
     assert main(["evaluate", str(models[0]), "--quiet"]) == 0
     out2 = capsys.readouterr().out

@@ -146,3 +146,22 @@ def test_svm_baseline_separable_and_shuffled():
     shuffled = np.random.default_rng(3).permutation(y_train)
     chance = ev.svm_baseline(x_train, shuffled, x_test, y_test, n_train, n_test, seed=0)
     assert chance["uar"] < 0.6
+
+
+def test_polarity_from_class_predictions():
+    from stdp_emo.evaluation import polarity_metrics
+
+    classes = ["neutral", "happy", "sad", "angry"]
+    y_true = np.array([0, 1, 1, 2, 3])
+    y_pred = np.array([1, 1, 2, 3, 0])          # neutral sample ignored; last: no polarity = wrong
+    p = polarity_metrics(y_true, y_pred, classes)
+    assert p["n"] == 4 and p["accuracy"] == pytest.approx(2 / 4)
+    assert p["positive"] == ["happy"] and p["negative"] == ["sad", "angry"]
+
+
+def test_energy_estimate_uses_45nm_figures():
+    from stdp_emo.evaluation import energy_estimate
+
+    e = energy_estimate({"synaptic_ops_per_sample": 1e6, "n_synapses": 2_000_000})
+    assert e["snn_energy_uj"] == pytest.approx(0.9) and e["ann_energy_uj"] == pytest.approx(9.2)
+    assert e["ratio"] == pytest.approx(9.2 / 0.9)

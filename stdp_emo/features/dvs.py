@@ -471,3 +471,27 @@ def load_or_compute(video_path: str | os.PathLike, cfg: DVSConfig = DVSConfig(),
     if path is not None:
         write_npz(path, events=events, info=np.array(json.dumps(info)))
     return events, info
+
+
+def add_noise_events(events: np.ndarray, sensor_size: tuple[int, int, int],
+                     t_range_us: tuple[int, int], rate_hz: float,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Events plus uniformly random ones (a noisy sensor or a corrupted stream).
+
+    Every (pixel, polarity) gets a Poisson number of extra events with mean
+    ``rate_hz`` x duration, at uniform times in ``t_range_us``.
+
+    Returns
+    -------
+    ndarray of :data:`EVENT_DTYPE`, sorted by time.
+    """
+    w, h, n_pol = sensor_size
+    t0, t1 = int(t_range_us[0]), int(t_range_us[1])
+    n = rng.poisson(rate_hz * max(t1 - t0, 0) * 1e-6 * w * h * n_pol)
+    noise = np.empty(n, dtype=EVENT_DTYPE)
+    noise["x"] = rng.integers(0, w, n)
+    noise["y"] = rng.integers(0, h, n)
+    noise["t"] = rng.integers(t0, max(t1, t0 + 1), n)
+    noise["p"] = rng.integers(0, n_pol, n)
+    out = np.concatenate([np.asarray(events, dtype=EVENT_DTYPE), noise])
+    return out[np.argsort(out["t"], kind="stable")]

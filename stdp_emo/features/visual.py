@@ -23,7 +23,7 @@ from ..config import VisualConfig
 from ..datasets.base import Dataset
 from ..errors import DataError
 from ..paths import data_home
-from .dvs import events_to_input, load_or_compute
+from .dvs import add_noise_events, events_to_input, load_or_compute
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +65,20 @@ class VisualFeatures:
                 "errors": self.errors}
 
 
-def clip_input(video_path, cfg: VisualConfig, cache_dir) -> tuple[np.ndarray, int, bool]:
-    """Input vector, event count and face-found flag of one video."""
+def clip_input(video_path, cfg: VisualConfig, cache_dir, noise_rate_hz: float = 0.0,
+               noise_seed: int = 0) -> tuple[np.ndarray, int, bool]:
+    """Input vector, event count and face-found flag of one video.
+
+    ``noise_rate_hz`` > 0 adds uniformly random events (per pixel and
+    polarity, per second; see :func:`~stdp_emo.features.dvs.add_noise_events`).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         events, info = load_or_compute(video_path, cfg.dvs(), cache_dir, cfg.crop_size)
     size = (cfg.crop_size, cfg.crop_size, 2)
+    if noise_rate_hz > 0:
+        events = add_noise_events(events, size, (info["t_start_us"], info["t_end_us"]),
+                                  noise_rate_hz, np.random.default_rng(noise_seed))
     x = events_to_input(events, size, mode="rates", merge_polarity=cfg.merge_polarity,
                         t_range=(info["t_start_us"], info["t_end_us"]))
     return np.asarray(x, dtype=np.float64), int(events.size), bool(info.get("face_found", True))

@@ -1,0 +1,304 @@
+"""The paper's comparison: audio-only, visual-only, early fusion and cross-modal.
+
+:func:`compare` trains and evaluates every mode on the same split, for each
+audio feature kind and several seeds (the training seed: weights, sample
+order, spikes; the split stays the config's), then evaluates the trained
+multimodal and audio-only models under degraded inputs
+(:mod:`stdp_emo.robustness`).  Everything lands in one run record
+``runs/<dataset>/<stamp>_compare/``:
+
+``compare.json``  every run (accuracy, UAR, polarity, per-class accuracy,
+                  confusion, energy), the summary over seeds, robustness
+``compare.md``    the paper-style tables (Markdown)
+``compare.csv``   one row per run
+``runs/``, ``models/``  the individual runs and trained models
+
+:func:`summarise` and :func:`markdown_tables` work on plain dicts, so the
+tables can be rebuilt from stored metrics.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from .config import ExperimentConfig, to_toml
+from .errors import ConfigError
+from .network.composition import MODES
+from .records import RunRecord
+
+log = logging.getLogger("stdp_emo.compare")
+
+MODE_NAMES = {"audio": "audio-only", "visual": "visual-only", "early_fusion": "early fusion",
+              "crossmodal": "cross-modal"}
+
+
+def run_entry(mode: str, features: str, seed: int, metrics: dict, run_dir, model_dir) -> dict:
+    """One row of ``compare.json["runs"]`` from a run's metrics.json content."""
+    u = metrics["unsupervised"]
+    classes = list(u["per_class_accuracy"])
+    return {"mode": mode, "features": features, "seed": int(seed),
+            "accuracy": u["accuracy"], "uar": u["uar"],
+            "polarity_accuracy": (u.get("polarity") or {}).get("accuracy"),
+            "per_class_accuracy": u["per_class_accuracy"], "confusion": u.get("confusion"),
+            "classes": classes,
+            "linear_readout_supervised": (metrics.get("linear_readout_supervised") or {}).get("accuracy"),
+            "energy": metrics.get("energy"),
+            "seconds_per_sample": metrics.get("seconds_per_sample"),
+            "run_dir": str(run_dir), "model_dir": str(model_dir)}
+
+
+def _mean_std(values: list) -> tuple[float | None, float | None]:
+    v = np.array([x for x in values if x is not None], dtype=float)
+    if v.size == 0:
+        return None, None
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    """Mean and spread (sample standard deviation) over seeds per (mode, features).
+
+    Parameters
+    ----------
+    runs : list of dict
+        Entries with ``mode``, ``features``, ``seed``, ``accuracy``, ``uar``,
+        ``polarity_accuracy`` (fractions).
+
+    Returns
+    -------
+    list of dict, in the order of first appearance of (mode, features):
+    ``mode``, ``features``, ``n_seeds``, ``accuracy_mean``/``_std``,
+    ``uar_mean``/``_std``, ``polarity_mean``/``_std``.
+    """
+    groups: dict[tuple, list] = {}
+    for r in runs:
+        groups.setdefault((r["mode"], r["features"]), []).append(r)
+    out = []
+    for (mode, feat), rs in groups.items():
+        row = {"mode": mode, "features": feat, "n_seeds": len(rs)}
+        for key, name in (("accuracy", "accuracy"), ("uar", "uar"), ("polarity_accuracy", "polarity")):
+            row[f"{name}_mean"], row[f"{name}_std"] = _mean_std([r.get(key) for r in rs])
+        out.append(row)
+    return out
+
+
+def summarise_robustness(rows: list[dict]) -> list[dict]:
+    """Mean and spread over seeds per (mode, features, condition, level)."""
+    groups: dict[tuple, list] = {}
+    for r in rows:
+        groups.setdefault((r["mode"], r["features"], r["condition"], r["level"]), []).append(r)
+    return [{"mode": m, "features": f, "condition": c, "level": lv, "n_seeds": len(rs),
+             **dict(zip(("accuracy_mean", "accuracy_std"), _mean_std([r["accuracy"] for r in rs])))}
+            for (m, f, c, lv), rs in groups.items()]
+
+
+def _pct(mean, std) -> str:
+    if mean is None:
+        return "-"
+    return f"{100 * mean:.1f} ± {100 * std:.1f}"
+
+
+def _md(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def markdown_tables(result: dict) -> str:
+    """The paper-style tables of a ``compare.json`` dict, as Markdown.
+
+    Table 1 (MBY19 Table I style): features x dataset, audio-only and
+    cross-modal accuracy.  Table 2: every mode per feature kind.  Then
+    polarity, robustness and energy when present.  Accuracies in %, mean ±
+    standard deviation over seeds.
+    """
+    summ = {(s["mode"], s["features"]): s for s in result["summary"]}
+    feats = [f for f in result["protocol"]["features"]]
+    ds = result.get("dataset", "?")
+    out = [f"# Comparison on {ds} ({result.get('description', '')})", "",
+           f"Split: {result['protocol']['split']} (test fraction {result['protocol']['test_fraction']}, "
+           f"split seed {result['protocol'].get('split_seed')}); training seeds "
+           f"{result['protocol']['seeds']}; accuracy in %, mean ± sd over seeds.", ""]
+
+    def cell(mode, feat, key="accuracy"):
+        s = summ.get((mode, feat))
+        return _pct(s[f"{key}_mean"], s[f"{key}_std"]) if s else "-"
+
+    vis_feat = next((f for (m, f) in summ if m == "visual"), None)
+    out += ["## Audio-only and cross-modal (paper Table I layout)", "",
+            _md(["features", f"{ds} audio-only", f"{ds} cross-modal"],
+                [[f.upper(), cell("audio", f), cell("crossmodal", f)] for f in feats]), ""]
+    modes = [m for m in result["protocol"]["modes"]]
+    out += ["## All modes", "",
+            _md(["features"] + [MODE_NAMES.get(m, m) for m in modes],
+                [[f.upper()] + [cell(m, vis_feat if m == "visual" else f) for m in modes]
+                 for f in feats]), ""]
+    out += ["## Polarity (positive / negative, from the class predictions)", "",
+            _md(["features"] + [MODE_NAMES.get(m, m) for m in modes],
+                [[f.upper()] + [cell(m, vis_feat if m == "visual" else f, "polarity")
+                                for m in modes] for f in feats]), ""]
+    rob = result.get("robustness_summary") or []
+    if rob:
+        conds = list(dict.fromkeys((r["condition"], r["level"]) for r in rob))
+        keys = list(dict.fromkeys((r["mode"], r["features"]) for r in rob))
+        by = {(r["mode"], r["features"], r["condition"], r["level"]): r for r in rob}
+
+        def name(c, lv):
+            unit = {"vision_noise": " Hz", "audio_noise": " dB"}.get(c, "")
+            return c if lv is None else f"{c} {lv:g}{unit}"
+
+        rows = []
+        for m, f in keys:
+            rows.append([f"{MODE_NAMES.get(m, m)} ({f})"] + [
+                _pct(by[(m, f, c, lv)]["accuracy_mean"], by[(m, f, c, lv)]["accuracy_std"])
+                if (m, f, c, lv) in by else "n/a" for c, lv in conds])
+        out += ["## Robustness (accuracy per test condition)", "",
+                _md(["model"] + [name(c, lv) for c, lv in conds], rows), ""]
+    energy = result.get("energy") or []
+    if energy:
+        out += ["## Energy per sample (synaptic events at 0.9 pJ vs a same-size ANN at 4.6 pJ/MAC)", "",
+                _md(["model", "synaptic events", "SNN µJ", "ANN MACs", "ANN µJ"],
+                    [[f"{MODE_NAMES.get(e['mode'], e['mode'])} ({e['features']})",
+                      f"{e['synaptic_ops_per_sample']:.3g}", f"{e['snn_energy_uj']:.3g}",
+                      f"{e['ann_macs']:.3g}", f"{e['ann_energy_uj']:.3g}"] for e in energy]), ""]
+    return "\n".join(out)
+
+
+def runs_csv(runs: list[dict]) -> str:
+    """One CSV row per run (mode, features, seed, accuracy, uar, polarity, run_dir)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["mode", "features", "seed", "accuracy", "uar", "polarity_accuracy",
+                "linear_readout_supervised", "run_dir"])
+    for r in runs:
+        w.writerow([r["mode"], r["features"], r["seed"], r["accuracy"], r["uar"],
+                    r.get("polarity_accuracy"), r.get("linear_readout_supervised"), r["run_dir"]])
+    return buf.getvalue()
+
+
+def energy_rows(runs: list[dict]) -> list[dict]:
+    """Energy per (mode, features), averaged over seeds."""
+    groups: dict[tuple, list] = {}
+    for r in runs:
+        if r.get("energy"):
+            groups.setdefault((r["mode"], r["features"]), []).append(r["energy"])
+    return [{"mode": m, "features": f,
+             **{k: float(np.mean([e[k] for e in es]))
+                for k in ("synaptic_ops_per_sample", "snn_energy_uj", "ann_macs", "ann_energy_uj")}}
+            for (m, f), es in groups.items()]
+
+
+def robustness_of_model(model_dir, mode: str, features: str, seed: int, *, progress: bool = False,
+                        noise_rates=None, snrs=None) -> list[dict]:
+    """Accuracy of a trained model under every condition that applies to its mode."""
+    from . import evaluation, robustness
+    from .experiment import evaluate_frozen, fallback_class, model_scaler, model_state, prepare_model
+    from .records import load_model
+
+    model = load_model(model_dir)
+    cfg, prep = prepare_model(model, progress=progress)
+    state = model_state(model)
+    assignments = np.asarray(model.arrays["assignments"])
+    classes = list(prep.dataset.classes)
+    y = prep.dataset.labels[prep.test_idx]
+    out = []
+    kw = {}
+    if noise_rates is not None:
+        kw["noise_rates"] = noise_rates
+    if snrs is not None:
+        kw["snrs"] = snrs
+    for condition, level in robustness.conditions_for(mode, **kw):
+        inputs = robustness.degraded_inputs(prep, cfg, model_scaler(model), condition, level, seed)
+        ev = evaluate_frozen(cfg, prep, state, assignments=assignments, inputs=inputs,
+                             progress=progress)
+        pred = evaluation.predict(ev["test"].counts, assignments, len(classes),
+                                  fallback=fallback_class(prep))
+        acc = float(np.mean(pred == y)) if y.size else None
+        log.info("%s %s seed %d, %s %s: accuracy %.3f", mode, features, seed, condition,
+                 level, acc)
+        out.append({"mode": mode, "features": features, "seed": int(seed),
+                    "condition": condition, "level": level, "accuracy": acc})
+    return out
+
+
+def compare(cfg: ExperimentConfig, *, modes=MODES, features=("mfcc", "mel"), seeds=(0, 1, 2),
+            robustness: bool = True, progress: bool = True, runs_home: Path | None = None,
+            noise_rates=None, snrs=None) -> dict:
+    """Train and evaluate every mode x feature kind x seed on one split; write one record.
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        Base config (data, split, network...); ``train.modality``,
+        ``train.seed`` and ``audio.kind`` are set per run.
+    modes, features, seeds : sequences
+        What to compare.  Visual-only does not use audio features: it is
+        trained once per seed (features ``dvs``).
+    robustness : bool
+        Also evaluate the multimodal and audio-only models under degraded inputs.
+
+    Returns
+    -------
+    dict
+        The ``compare.json`` content plus ``run_dir``.
+    """
+    bad = [m for m in modes if m not in MODES]
+    if bad:
+        raise ConfigError(f"unknown mode(s) {bad} (one of {', '.join(MODES)})")
+    bad = [f for f in features if f not in ("mfcc", "mel")]
+    if bad:
+        raise ConfigError(f"unknown audio feature kind(s) {bad} (mfcc or mel)")
+    from .experiment import train
+
+    record = RunRecord(cfg.data.dataset, "compare", home=runs_home)
+    try:
+        record.write_text("config.toml", to_toml(cfg))
+        runs, rob = [], []
+        dataset_info = {}
+        jobs = []
+        for seed in seeds:
+            for mode in modes:
+                kinds = ["dvs"] if mode == "visual" else list(features)
+                jobs += [(mode, kind, seed) for kind in kinds]
+        for k, (mode, kind, seed) in enumerate(jobs):
+            audio = {} if kind == "dvs" else {"kind": kind}
+            c = cfg.replace(train={"modality": mode, "seed": int(seed)}, audio=audio)
+            log.info("[%d/%d] training %s (%s), seed %d", k + 1, len(jobs), mode, kind, seed)
+            out = train(c, tag=f"{mode}_{kind}_s{seed}", progress=progress,
+                        runs_home=record.path / "runs", models_home=record.path / "models")
+            m = out["metrics"]
+            dataset_info = {"dataset": m["dataset"], "description": m["description"],
+                            "n_train": m["n_train"], "n_test": m["n_test"]}
+            runs.append(run_entry(mode, kind, seed, m, out["run_dir"], out["model_dir"]))
+            log.info("%s (%s) seed %d: accuracy %.3f", mode, kind, seed,
+                     m["unsupervised"]["accuracy"])
+            if robustness and (mode in ("audio", "early_fusion", "crossmodal")):
+                rob += robustness_of_model(out["model_dir"], mode, kind, seed, progress=progress,
+                                           noise_rates=noise_rates, snrs=snrs)
+            _write(record, cfg, modes, features, seeds, runs, rob, dataset_info)
+        return dict(_write(record, cfg, modes, features, seeds, runs, rob, dataset_info),
+                    run_dir=record.path)
+    finally:
+        record.close()
+
+
+def _write(record: RunRecord, cfg, modes, features, seeds, runs, rob, dataset_info) -> dict:
+    """Write compare.json/.md/.csv from what is done so far (atomically, every time)."""
+    classes = runs[0]["classes"] if runs else []
+    result = {**dataset_info,
+              "protocol": {"split": cfg.data.split, "test_fraction": cfg.data.test_fraction,
+                           "split_seed": cfg.data.seed, "holdout": cfg.data.holdout,
+                           "seeds": [int(s) for s in seeds], "features": list(features),
+                           "modes": list(modes), "epochs": cfg.train.epochs,
+                           "visual_lead_ms": cfg.network.visual_lead_ms},
+              "classes": classes, "runs": runs, "summary": summarise(runs),
+              "robustness": rob, "robustness_summary": summarise_robustness(rob),
+              "energy": energy_rows(runs)}
+    record.write_json("compare.json", result)
+    record.write_text("compare.md", markdown_tables(result))
+    record.write_text("compare.csv", runs_csv(runs))
+    return result
+

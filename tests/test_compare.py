@@ -1,0 +1,146 @@
+"""Compare tables from hand-made metrics, robustness conditions, checkpoints (no network)."""
+import numpy as np
+import pytest
+
+from stdp_emo import compare as cmp
+from stdp_emo import robustness as rob
+from stdp_emo.config import ExperimentConfig
+from stdp_emo.errors import DataError
+from stdp_emo.features.dvs import EVENT_DTYPE, add_noise_events
+
+
+def _run(mode, feat, seed, acc, pol=0.6):
+    return {"mode": mode, "features": feat, "seed": seed, "accuracy": acc, "uar": acc - 0.05,
+            "polarity_accuracy": pol, "run_dir": f"r/{mode}{seed}",
+            "energy": {"synaptic_ops_per_sample": 1e6 * (seed + 1), "snn_energy_uj": 0.9 * (seed + 1),
+                       "ann_macs": 1e7, "ann_energy_uj": 46.0}}
+
+
+def _result(runs, rob_rows=()):
+    return {"dataset": "ravdess", "description": "x",
+            "protocol": {"split": "random", "test_fraction": 0.2, "split_seed": 0, "seeds": [0, 1],
+                         "features": ["mfcc", "mel"],
+                         "modes": ["audio", "visual", "early_fusion", "crossmodal"]},
+            "runs": runs, "summary": cmp.summarise(runs), "robustness": list(rob_rows),
+            "robustness_summary": cmp.summarise_robustness(list(rob_rows)),
+            "energy": cmp.energy_rows(runs)}
+
+
+def test_summary_is_mean_and_sample_sd_over_seeds():
+    runs = [_run("audio", "mfcc", 0, 0.40), _run("audio", "mfcc", 1, 0.50),
+            _run("crossmodal", "mfcc", 0, 0.60), _run("crossmodal", "mfcc", 1, 0.60)]
+    s = {(r["mode"], r["features"]): r for r in cmp.summarise(runs)}
+    assert s[("audio", "mfcc")]["n_seeds"] == 2
+    assert s[("audio", "mfcc")]["accuracy_mean"] == pytest.approx(0.45)
+    assert s[("audio", "mfcc")]["accuracy_std"] == pytest.approx(np.std([0.4, 0.5], ddof=1))
+    assert s[("crossmodal", "mfcc")]["accuracy_std"] == 0.0
+    assert s[("audio", "mfcc")]["uar_mean"] == pytest.approx(0.40)
+
+
+def test_markdown_tables_hold_the_expected_cells():
+    runs = [_run("audio", "mfcc", 0, 0.40), _run("audio", "mfcc", 1, 0.50),
+            _run("crossmodal", "mfcc", 0, 0.60), _run("crossmodal", "mfcc", 1, 0.62),
+            _run("visual", "dvs", 0, 0.30), _run("audio", "mel", 0, 0.35)]
+    rows = [{"mode": "crossmodal", "features": "mfcc", "seed": s, "condition": "vision_missing",
+             "level": None, "accuracy": a} for s, a in ((0, 0.3), (1, 0.5))]
+    md = cmp.markdown_tables(_result(runs, rows))
+    assert "| MFCC | 45.0 ± 7.1 | 61.0 ± 1.4 |" in md            # paper Table I layout
+    assert "| MEL | 35.0 ± 0.0 | - |" in md
+    assert "30.0 ± 0.0" in md                                    # visual-only, shown per row
+    assert "## Robustness" in md and "40.0 ± 14.1" in md
+    assert "## Energy" in md and "## Polarity" in md
+    csv_text = cmp.runs_csv(runs)
+    assert csv_text.count("\n") == len(runs) + 1 and csv_text.startswith("mode,features,seed")
+
+
+class _Prep:
+    def __init__(self):
+        from types import SimpleNamespace
+        self.inputs = {"audio": np.full((6, 3), 0.5), "visual": np.arange(24.0).reshape(6, 4) / 24}
+        self.test_idx = np.array([3, 4, 5])
+        self.dataset = SimpleNamespace(labels=np.array([0, 1, 0, 0, 1, 2]), clips=[None] * 6)
+
+
+def test_vision_missing_and_incongruent_change_only_test_rows():
+    prep = _Prep()
+    cfg = ExperimentConfig()
+    miss = rob.degraded_inputs(prep, cfg, None, "vision_missing")
+    assert np.all(miss["visual"][3:] == 0) and np.array_equal(miss["visual"][:3], prep.inputs["visual"][:3])
+    np.testing.assert_array_equal(miss["audio"], prep.inputs["audio"])
+    inc = rob.degraded_inputs(prep, cfg, None, "vision_incongruent", seed=1)
+    for row, idx in zip(inc["visual"][3:], prep.test_idx):
+        src = [k for k in prep.test_idx if np.array_equal(prep.inputs["visual"][k], row)]
+        assert len(src) == 1 and prep.dataset.labels[src[0]] != prep.dataset.labels[idx]
+    assert rob.degraded_inputs(prep, cfg, None, "clean")["visual"] is not prep.inputs["visual"]
+
+
+def test_vision_noise_uses_noisy_events(monkeypatch):
+    from types import SimpleNamespace
+
+    import stdp_emo.features.visual as visual
+
+    prep = _Prep()
+    prep.dataset.clips = [SimpleNamespace(video_path=f"v{k}.mp4") for k in range(6)]
+    seen = []
+
+    def fake_clip_input(path, cfg, cache, noise_rate_hz=0.0, noise_seed=0):
+        seen.append((path, noise_rate_hz))
+        return np.full(4, noise_rate_hz), 0, True
+
+    monkeypatch.setattr(visual, "clip_input", fake_clip_input)
+    out = rob.degraded_inputs(prep, ExperimentConfig(), None, "vision_noise", level=5.0)
+    assert seen == [("v3.mp4", 5.0), ("v4.mp4", 5.0), ("v5.mp4", 5.0)]
+    assert np.all(out["visual"][3:] == 5.0) and not np.any(out["visual"][:3] == 5.0)
+
+
+def test_noise_events_have_the_requested_rate_and_stay_sorted():
+    ev = np.zeros(3, dtype=EVENT_DTYPE)
+    ev["t"] = [10, 500_000, 900_000]
+    out = add_noise_events(ev, (20, 10, 2), (0, 1_000_000), 5.0, np.random.default_rng(0))
+    expected = 5.0 * 1.0 * 20 * 10 * 2
+    assert abs((out.size - 3) - expected) < 5 * np.sqrt(expected)
+    assert np.all(np.diff(out["t"]) >= 0) and out["x"].max() < 20 and out["y"].max() < 10
+    assert set(np.unique(out["p"])) == {0, 1}
+
+
+def test_white_noise_snr():
+    rng = np.random.default_rng(0)
+    x = np.sin(np.linspace(0, 200, 16000))
+    y = rob.add_white_noise(x, 10.0, rng)
+    snr = 10 * np.log10(np.mean(x ** 2) / np.mean((y - x) ** 2))
+    assert snr == pytest.approx(10.0, abs=0.2)
+
+
+def test_incongruent_partners_differ_in_class():
+    labels = np.array([0, 0, 1, 1, 2, 2, 2])
+    p = rob.incongruent_partners(labels, seed=3)
+    assert np.all(labels[p] != labels)
+
+
+def test_conditions_follow_the_modalities():
+    assert rob.conditions_for("audio", snrs=(10.0,)) == [("clean", None), ("audio_noise", 10.0)]
+    conds = {c for c, _ in rob.conditions_for("crossmodal")}
+    assert conds == {"clean", "vision_missing", "vision_incongruent", "vision_noise", "audio_noise"}
+
+
+def test_checkpoint_round_trip_and_refusals(tmp_path):
+    from stdp_emo.experiment import load_checkpoint, save_checkpoint
+    from stdp_emo.simulate import NetworkState
+
+    cfg = ExperimentConfig()
+    state = NetworkState({"audio_input_to_audio_exc": np.arange(5.0)}, {"audio": np.ones(2)})
+    path = tmp_path / "checkpoint.npz"
+    save_checkpoint(path, cfg, ["a", "b"], 1, [(3, 0), (4, 1)], state, [{"epoch": 1}])
+    meta, st = load_checkpoint(path, cfg, ["a", "b"])
+    assert meta["epoch"] == 1 and meta["queue"] == [[3, 0], [4, 1]]
+    np.testing.assert_array_equal(st.weights["audio_input_to_audio_exc"], np.arange(5.0))
+    with pytest.raises(DataError, match="another config"):
+        load_checkpoint(path, cfg.replace(network={"n_features": 3}), ["a", "b"])
+    with pytest.raises(DataError, match="another dataset or split"):
+        load_checkpoint(path, cfg, ["a", "c"])
+    path.write_bytes(b"not a zip")
+    with pytest.raises(DataError, match="corrupt checkpoint") as e:
+        load_checkpoint(path, cfg, ["a", "b"])
+    assert "\n" not in str(e.value)
+    with pytest.raises(DataError, match="no checkpoint"):
+        load_checkpoint(tmp_path / "none.npz", cfg, ["a"])

@@ -1,0 +1,105 @@
+"""Compositions of the four modes (no Brian2) and learning of cross-modal synapses."""
+import numpy as np
+import pytest
+
+from stdp_emo.config import EncodingConfig, NetworkConfig
+from stdp_emo.network.composition import MODES, compose, modalities
+from stdp_emo.network.topology import audio_topology, conv_topology
+
+AUDIO = audio_topology(4, 20, 10, 10, 2)           # 2 positions x 2 features = 4 neurons
+VISUAL = conv_topology((2, 10, 10), (5, 5), (5, 5), 2)   # 4 positions x 2 features = 8 neurons
+TOPOS = {"audio": AUDIO, "visual": VISUAL}
+
+
+def test_modes_differ_only_in_composition():
+    net = NetworkConfig()
+    comps = {m: compose(m, TOPOS, net) for m in MODES}
+    names = {m: {p.name for p in c.projections} for m, c in comps.items()}
+    assert names["audio"] == {"audio_input_to_audio_exc"}
+    assert names["visual"] == {"visual_input_to_visual_exc"}
+    assert names["crossmodal"] == names["audio"] | names["visual"] | {"visual_exc_to_audio_exc"}
+    assert names["early_fusion"] == names["audio"] | names["visual"] | {
+        "audio_exc_to_fusion_exc", "visual_exc_to_fusion_exc"}
+    assert [c.readout for c in comps.values()] == ["audio", "visual", "fusion", "audio"]
+    # the input projections are the same pieces in every mode
+    for m in ("crossmodal", "early_fusion"):
+        for mod in ("audio", "visual"):
+            a, b = comps[m].input_projection(mod), comps[mod].input_projection(mod)
+            np.testing.assert_array_equal(a.pre, b.pre)
+            np.testing.assert_array_equal(a.post, b.post)
+
+
+def test_crossmodal_synapses_only_from_visual_to_audio_exc():
+    c = compose("crossmodal", TOPOS, NetworkConfig())
+    cross = [p for p in c.projections if not p.source.endswith("_input")]
+    assert len(cross) == 1 and cross[0].source == "visual_exc" and cross[0].target == "audio"
+    p = cross[0]
+    assert p.n_synapses == VISUAL.n_neurons * AUDIO.n_neurons            # all-to-all
+    assert p.pre.max() == VISUAL.n_neurons - 1 and p.post.max() == AUDIO.n_neurons - 1
+    assert len({(a, b) for a, b in zip(p.pre, p.post)}) == p.n_synapses  # no duplicates
+    np.testing.assert_allclose(p.norm_total, NetworkConfig().cross_norm_per_synapse * VISUAL.n_neurons)
+    sparse = compose("crossmodal", TOPOS, NetworkConfig(cross_p_connect=0.5)).projection(p.name)
+    assert 0 < sparse.n_synapses < p.n_synapses
+    again = compose("crossmodal", TOPOS, NetworkConfig(cross_p_connect=0.5)).projection(p.name)
+    np.testing.assert_array_equal(sparse.pre, again.pre)          # seeded, stable
+
+
+def test_vision_leads_audio_in_multimodal_modes_only():
+    net = NetworkConfig(visual_lead_ms=7.0)
+    for mode in ("crossmodal", "early_fusion"):
+        onsets = {i.name: i.onset_ms for i in compose(mode, TOPOS, net).inputs}
+        assert onsets == {"audio": 7.0, "visual": 0.0}
+    assert compose("audio", TOPOS, net).inputs[0].onset_ms == 0.0
+
+
+def test_early_fusion_layer_receives_both_excitatory_layers():
+    c = compose("early_fusion", TOPOS, NetworkConfig(fusion_n_neurons=5))
+    into = {p.source for p in c.projections if p.target == "fusion"}
+    assert into == {"audio_exc", "visual_exc"}
+    assert c.layer("fusion").n_neurons == 5 and np.all(c.layer("fusion").pools == 0)
+    assert c.projection("visual_exc_to_fusion_exc").n_synapses == VISUAL.n_neurons * 5
+
+
+def test_mode_needs_its_topologies():
+    assert modalities("crossmodal") == ("audio", "visual")
+    with pytest.raises(ValueError, match="visual"):
+        compose("early_fusion", {"audio": AUDIO}, NetworkConfig())
+    with pytest.raises(ValueError, match="unknown mode"):
+        modalities("late_fusion")
+
+
+def _crossmodal_run(b2, audio_rate, visual_rate):
+    """Tiny cross-modal network on the runtime device; returns (initial, final) cross weights."""
+    from stdp_emo.network.builder import build
+    from stdp_emo.network.namespace import build_namespace
+
+    net = NetworkConfig(n_features=2, window=5, stride=5)
+    enc = EncodingConfig()
+    comp = compose("crossmodal", TOPOS, net)
+    ns = build_namespace(net, enc)
+    built = build(comp, ns, learning=True, rule="paper", n_samples=1, theta_init=20 * b2.mV,
+                  dt=0.5 * b2.ms, sample_duration=500 * b2.ms)
+    rng = np.random.default_rng(0)
+    for p in comp.projections:
+        syn = built[p.name]
+        w = (rng.random(p.n_synapses) + 0.01) * 0.3
+        w *= p.norm_total / np.bincount(p.post, weights=w)[p.post]   # already normalised
+        syn.w = w
+        setattr(built[f"{p.target}_exc"], f"wsum_{p.source}", p.norm_total)
+    built.stim["audio"].values[:] = audio_rate
+    built.stim["visual"].values[:] = visual_rate
+    built.stream.values[:] = [3.0]
+    cross = built["visual_exc_to_audio_exc"]
+    w0 = np.asarray(cross.w[:]).copy()
+    built.network.run(400 * b2.ms, namespace={})
+    return w0, np.asarray(cross.w[:]), built
+
+
+def test_crossmodal_synapses_learn_from_paired_activity_only(runtime_device):
+    b2 = runtime_device
+    w0, w_paired, built = _crossmodal_run(b2, 400.0, 400.0)
+    assert built.monitors["visual"].num_spikes > 0 and built.monitors["audio"].num_spikes > 0
+    assert np.abs(w_paired - w0).max() > 1e-3
+    w0, w_silent, built = _crossmodal_run(b2, 0.0, 0.0)
+    assert built.monitors["audio"].num_spikes == 0
+    np.testing.assert_allclose(w_silent, w0, rtol=1e-12)

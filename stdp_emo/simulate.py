@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import gc
 import hashlib
 import json
 import logging
@@ -203,8 +204,16 @@ class CompiledNetwork:
             raise
 
     def close(self) -> None:
-        """Give the project slot back (other processes may then use it)."""
+        """Give the project slot back and free the Brian2 objects.
+
+        Brian2 numbers the names of generated code objects when objects of the
+        same name are still alive; freeing them keeps the generated code, and
+        so the compiled project, identical for the next build of this shape.
+        """
         self._slot.release()
+        if getattr(self, "built", None) is not None:
+            self.built = None
+            gc.collect()
 
     def __enter__(self):
         return self
@@ -218,6 +227,7 @@ class CompiledNetwork:
 
     # ------------------------------------------------------------------ build
     def _build(self) -> None:
+        gc.collect()              # dead networks must not hold names (see close())
         t0 = time.perf_counter()
         b2.set_device("cpp_standalone", directory=str(self.project_dir), build_on_run=False)
         b2.device.reinit()
@@ -306,7 +316,7 @@ class CompiledNetwork:
                 "threshold_mv": theta - P.THETA_OFFSET.value + P.V_THRESH_EXC.value}
 
     def _run(self, rates_hz, streams, state):
-        if self._generation != _GENERATION[0]:
+        if self.built is None or self._generation != _GENERATION[0]:
             raise RuntimeError("another network was built in this process since this one; "
                                "build it again to run it")
         k = self.chunk_size

@@ -42,11 +42,14 @@ import argparse
 import collections
 import contextlib
 import csv
+import datetime
 import fcntl
 import io
 import itertools
+import json
 import logging
 import os
+import platform
 import sys
 import threading
 import time
@@ -397,19 +400,22 @@ def run_point(job: Callable[[C.ExperimentConfig, Path], dict], cfg: C.Experiment
     pid = pdir.name
     with _POINT_LOCK, _environ(env or {}):
         _announce(topic, {"id": pid, "state": "started"})
-        started = time.time()
         t0 = time.perf_counter()
-        base = {"id": pid, "values": values, "started": started, "host": os.uname().nodename,
-                "pid": os.getpid()}
+        base = {"id": pid, "values": values,
+                "started": datetime.datetime.now().isoformat(timespec="seconds"),
+                "host": platform.node(), "pid": os.getpid()}
         try:
             out = dict(job(cfg, pdir))
+            missing = [k for k in ("accuracy", "uar") if k not in out]
+            if missing:
+                raise ValueError(f"the job returned no {' and no '.join(missing)}")
         except Exception as e:
-            err = dict(base, status="failed", kind="exception",
-                       error=f"{type(e).__name__}: {' '.join(str(e).split())}",
-                       traceback=traceback.format_exc(), seconds=time.perf_counter() - t0)
+            err = {**base, "status": "failed", "kind": "exception",
+                   "error": f"{type(e).__name__}: {' '.join(str(e).split())}",
+                   "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
             write_json(pdir / ERROR_FILE, err)
             return err
-        res = dict(base, status="done", seconds=time.perf_counter() - t0, **out)
+        res = {**out, **base, "status": "done", "seconds": time.perf_counter() - t0}
         for k in ("run_dir", "model_dir"):
             if res.get(k):
                 res[k] = _rel(res[k], sweep_dir)
@@ -422,8 +428,6 @@ def run_point(job: Callable[[C.ExperimentConfig, Path], dict], cfg: C.Experiment
 # ------------------------------------------------------------------ results
 def read_point(point_dir: Path) -> dict | None:
     """A point's recorded outcome: result.json (done), else error.json (failed), else None."""
-    import json
-
     for name in (RESULT_FILE, ERROR_FILE):
         f = Path(point_dir) / name
         if f.is_file():
@@ -460,7 +464,7 @@ def _cell(v) -> str:
 
 
 def to_csv(rows: list[dict], keys: list[str]) -> str:
-    """Rows as CSV: id, the grid keys, status, accuracy, uar, readout accuracy, seconds, paths, error."""
+    """Rows as CSV: id, the grid keys, status, accuracy, uar, readout_accuracy, seconds, run_dir, error."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["id", *keys, "status", "accuracy", "uar", "readout_accuracy", "seconds",
@@ -894,7 +898,7 @@ def _submit_all(todo, rows, sweep_dir, scheduler, workers, client, job, progress
                 rows[p.id] = row
                 if row["status"] == "failed":
                     msg = f"point {p.id} {_fmt_values(p.values)} failed: {row['error']}"
-                    log.warning(msg)
+                    log.info(msg)          # shown by say(); WARNING would repeat it on stderr
                     say(msg)
                 else:
                     log.info("point %s %s: accuracy %.3f, %.1f s", p.id, _fmt_values(p.values),
@@ -998,6 +1002,9 @@ def run_cli(args) -> int:
                           "has its own workers")
     grid = grid_from_args(args)
     workers = args.workers or max(1, os.cpu_count() or 1)
+    for h in logging.getLogger().handlers:       # the console shows progress lines, not INFO logs
+        if h.level < logging.WARNING:           # (they still go to the sweep's log.txt)
+            h.setLevel(logging.WARNING)
     try:
         res = run_sweep(grid, resume=args.resume, runs_home=args.runs_dir,
                         scheduler=args.scheduler, workers=workers, progress=not args.quiet)

@@ -115,3 +115,43 @@ def test_datasets_command_counts(isolated, capsys, ravdess_root):
     out = capsys.readouterr().out
     assert "1200" in out and "Actor" in out or "01" in out
 
+
+
+@pytest.mark.slow
+def test_resume_equals_uninterrupted_and_sharded_evaluation_equals_serial(isolated):
+    from stdp_emo import config as C
+    from stdp_emo.experiment import evaluate_model, train
+    from stdp_emo.records import load_model
+
+    cfg = C.load(REPO_CONFIGS / "tiny.toml")
+    ref = train(cfg, tag="ref", progress=False)
+
+    def interrupt(path):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, tag="cut", progress=False, checkpoint_every=cfg.train.chunk_size,
+              on_checkpoint=interrupt)
+    cut = next((isolated / "runs" / "synthetic").glob("*_cut"))
+    assert (cut / "checkpoint.npz").is_file() and not (cut / "metrics.json").exists()
+    resumed = train(cfg, resume=cut, progress=False)
+    assert resumed["run_dir"] == cut and not (cut / "checkpoint.npz").exists()
+    a, b = load_model(ref["model_dir"]).arrays, load_model(resumed["model_dir"]).arrays
+    assert set(a) == set(b)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+    assert resumed["metrics"]["unsupervised"] == ref["metrics"]["unsupervised"]
+
+    # the test split presented by 2 local processes and by a 2-worker Dask cluster
+    serial = evaluate_model(ref["model_dir"], progress=False, workers=1)
+    shard = evaluate_model(ref["model_dir"], progress=False, workers=2)
+    assert shard["metrics"]["workers"] == 2
+    assert shard["predictions"] == serial["predictions"]
+    assert shard["metrics"]["testing"]["spikes_per_sample_mean"] == \
+        serial["metrics"]["testing"]["spikes_per_sample_mean"]
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        dask = evaluate_model(ref["model_dir"], progress=False, workers=2, client=client)
+    assert dask["predictions"] == serial["predictions"]

@@ -192,3 +192,21 @@ def test_poisson_input_rate_and_silence_in_rest(runtime_device):
     assert abs(n_present - expected) < 5 * math.sqrt(expected)
     assert np.sum((t >= 350) & (t < 500)) == 0      # rest
     assert np.sum(t >= 500) == 0                    # zero-rate sample
+
+
+def _second_sample_spikes(b2, first_rate_scale):
+    """Frozen tiny network; the same second sample after a quiet or a strong first one."""
+    topo, built = _tiny(b2, "pool", learning=False)
+    built.stim["audio"].values[0] *= first_rate_scale
+    built.network.run(1000 * b2.ms, namespace={})
+    mon = built.monitors["audio"]
+    i, t = np.asarray(mon.i[:]), np.asarray(mon.t[:] / b2.ms)
+    return i[t >= 500], t[t >= 500], int((t < 500).sum())
+
+
+def test_frozen_response_does_not_depend_on_the_previous_sample(runtime_device):
+    i_quiet, t_quiet, n_quiet = _second_sample_spikes(runtime_device, 0.0)
+    i_loud, t_loud, n_loud = _second_sample_spikes(runtime_device, 3.0)
+    assert n_quiet == 0 and n_loud > 0 and i_quiet.size > 0
+    np.testing.assert_array_equal(i_quiet, i_loud)
+    np.testing.assert_allclose(t_quiet, t_loud)

@@ -326,3 +326,23 @@ def test_real_two_point_sweep_on_two_workers(tmp_path, monkeypatch, standalone_c
 
     assert main(argv[:2] + ["--resume", str(sweep_dir), "--quiet"]) == 0
     assert "2 already finished, 0 to run" in capsys.readouterr().out
+
+
+def job_slow(cfg, point_dir):
+    import time
+
+    time.sleep(0.6)
+    return job_ok(cfg, point_dir)
+
+
+def test_progress_lines_count_running_points(tmp_path, thread_client):
+    grid = sweep.parse_grid('[grid]\n"network.window" = [5, 10]\n', "g.toml", dataset="synthetic")
+    lines = []
+    res = sweep.run_sweep(grid, runs_home=tmp_path, client=thread_client, job=job_slow,
+                          features=False, echo=lines.append)
+    assert len(res.done) == 2
+    progress = [s.split("] ", 1)[1] for s in lines if "points done" in s]
+    # one point at a time per process (Brian2's device is global): the two threads take turns
+    assert "points done 0 / running 1 / failed 0 / total 2" in progress
+    assert progress[-1] == "points done 2 / running 0 / failed 0 / total 2"
+    assert len(progress) == len(set(progress))              # a line per change only

@@ -171,6 +171,12 @@ def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learni
     exc.theta = theta_init
     exc.t_last = -1e9 * b2.second
     inh.t_last = -1e9 * b2.second
+    for group, v_rest, gi_own in ((exc, "v_rest_exc", "gi" if pairwise else "gi_self"),
+                                  (inh, "v_rest_inh", "gi")):
+        built.add(group.run_regularly(substitute(eq.SAMPLE_START_CLEAR, v_rest=v_rest,
+                                                 gi_own=gi_own),
+                                      dt=ns["sample_duration"], when="start", order=2,
+                                      name=f"{group.name}_sample_start"))
     exc_to_inh = b2.Synapses(exc, inh, on_pre=eq.EXC_TO_INH, clock=clock, namespace=dict(ns),
                              name=f"{name}_exc_to_{name}_inh")
     exc_to_inh.connect(j="i")
@@ -185,6 +191,9 @@ def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learni
     else:
         pool = b2.NeuronGroup(n_pools, eq.POOL, method="euler", clock=clock, namespace=dict(ns),
                               name=f"{name}_inh_pool")
+        clear_pool = pool.run_regularly(eq.SAMPLE_START_CLEAR_POOL, dt=ns["sample_duration"],
+                                        when="start", order=2,
+                                        name=f"{name}_inh_pool_sample_start")
         exc.gi_pool = b2.linked_var(pool, "g", index=pools)
         inh_to_pool = b2.Synapses(inh, pool, on_pre=eq.INH_TO_POOL, clock=clock,
                                   namespace=dict(ns), name=f"{name}_inh_to_{name}_inh_pool")
@@ -192,7 +201,7 @@ def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learni
         inh_to_self = b2.Synapses(inh, exc, on_pre=eq.INH_TO_SELF, clock=clock,
                                   namespace=dict(ns), name=f"{name}_inh_to_{name}_exc_self")
         inh_to_self.connect(j="i")
-        built.add(pool, inh_to_pool, inh_to_self)
+        built.add(pool, clear_pool, inh_to_pool, inh_to_self)
     monitor = b2.SpikeMonitor(exc, name=f"spikes_{name}_exc")
     built.add(monitor)
     built.exc_layers.append(name)

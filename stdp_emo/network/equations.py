@@ -67,6 +67,17 @@ POOL = """
 dg/dt = -g / tau_gi : 1
 """
 
+# run at the start of every sample: what is left of the previous sample after the
+# rest period (DC15 lets it decay for 150 ms) is cleared, so that a frozen
+# network's response to a sample does not depend on which sample came before
+# (presentation order, chunking and sharding then give identical results)
+SAMPLE_START_CLEAR = """
+v = v_rest
+ge = 0
+gi_own = 0
+"""
+SAMPLE_START_CLEAR_POOL = "g = 0"
+
 # ------------------------------------------------------------- Poisson input
 INPUT = """
 rate : Hz

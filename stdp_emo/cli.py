@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     ra.add_argument("--sample", required=True, help="clip id, e.g. 01-05-02-01-01-03")
     ra.add_argument("--root", help="dataset folder (default: the one the model was trained on)")
     ra.add_argument("--out", type=Path, help="image file .png/.svg/.pdf (default raster_<sample>.png)")
+    ra.add_argument("--trace", type=int, default=0, metavar="N",
+                    help="also plot membrane potential and threshold of the N most active "
+                         "excitatory neurons of the labelled layer")
 
     c = sub.add_parser("compare", help="audio-only vs visual-only vs early fusion vs cross-modal, "
                        "several seeds, with robustness tests, into one run record")
@@ -263,12 +266,15 @@ def _dispatch(args) -> int:
             print(f"{k} audio clips linked beside them: train with --root {args.out}")
         return 0
     if args.command == "raster":
+        from .errors import DataError
         from .plotting import save_figure
         from .report import raster_figure_for
 
         out = args.out or Path(f"raster_{args.sample}.png")
         _check_image_suffix(out)
-        fig, _ = raster_figure_for(args.model_dir, args.sample, args.root)
+        if args.trace < 0:
+            raise DataError(f"--trace {args.trace}: must be 0 or more")
+        fig, _ = raster_figure_for(args.model_dir, args.sample, args.root, trace_neurons=args.trace)
         print(save_figure(fig, out))
         return 0
     if args.command == "plot":

@@ -178,11 +178,15 @@ def raster_title(rec: dict) -> str:
             + (f" (presentation {rec['retries'] + 1}, higher intensity)" if rec["retries"] else ""))
 
 
-def raster_figure_for(model_dir: str | Path, sample_id: str, root: str | None = None):
+def raster_figure_for(model_dir: str | Path, sample_id: str, root: str | None = None,
+                      trace_neurons: int = 0):
     """Record one sample through a saved model and draw its raster.
 
     Compiles (once, cached) and runs the model's frozen network on the sample
-    (Brian2), see :func:`stdp_emo.experiment.record_sample`.
+    (Brian2), see :func:`stdp_emo.experiment.record_sample`.  Multimodal models
+    get the visual lead hatched; with ``trace_neurons`` a bottom panel shows the
+    membrane potential and threshold (mV) of that many of the labelled layer's
+    most active excitatory neurons.
 
     Returns
     -------
@@ -191,11 +195,21 @@ def raster_figure_for(model_dir: str | Path, sample_id: str, root: str | None = 
     """
     from . import experiment
 
-    rec = experiment.record_sample(model_dir, sample_id, root)
+    rec = experiment.record_sample(model_dir, sample_id, root, trace_neurons=trace_neurons)
     fig = plotting.raster_figure(rec["groups"], assignments=rec["assignments"],
                                  classes=rec["classes"], present_ms=rec["present_ms"],
-                                 rest_ms=rec["rest_ms"], title=raster_title(rec))
+                                 rest_ms=rec["rest_ms"], visual_lead_ms=rec.get("visual_lead_ms"),
+                                 traces=trace_panel(rec.get("traces")), title=raster_title(rec))
     return fig, rec
+
+
+def trace_panel(traces: dict | None) -> dict | None:
+    """:func:`~stdp_emo.experiment.record_sample` traces as :func:`plotting.raster_figure` wants them."""
+    if not traces or len(traces["neurons"]) == 0:
+        return None
+    t = np.asarray(traces["t_ms"])
+    return {"v_mV": (t, np.asarray(traces["v_mv"]).T),
+            "threshold_mV": (t, np.asarray(traces["threshold_mv"]).T)}
 
 
 def pick_raster_samples(test_ids, y_true, y_pred, n: int) -> list[tuple[str, bool]]:

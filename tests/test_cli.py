@@ -54,12 +54,19 @@ def test_train_then_evaluate_tiny_network(isolated, capsys):
     preds = json.loads((runs[0] / "predictions.json").read_text())
     sid, y_pred = preds["test_ids"][0], preds["y_pred"][0]
     out_png = isolated / "r.png"
-    assert main(["raster", str(models[0]), "--sample", sid, "--out", str(out_png)]) == 0
+    assert main(["raster", str(models[0]), "--sample", sid, "--out", str(out_png),
+                 "--trace", "2"]) == 0
     import matplotlib.image as mpimg
     img = mpimg.imread(out_png)
     assert img.shape[0] > 300 and img.shape[1] > 300
     from stdp_emo.experiment import record_sample
-    rec = record_sample(models[0], sid)
+    rec = record_sample(models[0], sid, trace_neurons=2)
+    tr = rec["traces"]
+    assert tr["v_mv"].shape == tr["threshold_mv"].shape == (2, tr["t_ms"].size)
+    # conductance LIF: v stays between the inhibitory and excitatory reversal potentials;
+    # the threshold is v_thresh (-52 mV) + theta - offset with theta >= its 20 mV start
+    assert tr["t_ms"].size >= 350 and np.all((tr["v_mv"] >= -100.0) & (tr["v_mv"] <= 0.0))
+    assert np.all(tr["threshold_mv"] >= -52.0 - 1e-2)      # (theta decays with tau 1e7 ms)
     assert set(rec["groups"]) == {"audio input", "audio excitatory", "audio inhibitory"}
     classes = json.loads((models[0] / "model.json").read_text())["classes"]
     assert rec["predicted"] == classes[y_pred]

@@ -165,7 +165,7 @@ def test_cli_errors_exit_2(argv, tmp_path, run_dir, capsys):
 # ------------------------------------------------------------------ rasters of test samples
 def _fake_record(calls):
     """A stand-in for experiment.record_sample: hand-made spikes, no network."""
-    def record_sample(model_dir, sample_id, root=None):
+    def record_sample(model_dir, sample_id, root=None, trace_neurons=0):
         calls.append((str(model_dir), sample_id))
         rng = np.random.default_rng(len(calls))
         groups = {"audio input": (rng.uniform(0, 350, 50), rng.integers(0, 320, 50), 320),
@@ -214,7 +214,7 @@ def test_report_records_rasters_of_correct_and_wrong_samples(run_dir, model_dir,
 def test_report_notes_rasters_that_cannot_be_recorded(run_dir, monkeypatch):
     import stdp_emo.experiment as experiment
 
-    def fail(model_dir, sample_id, root=None):
+    def fail(model_dir, sample_id, root=None, trace_neurons=0):
         raise DataError(f"/data/synthetic: sample '{sample_id}' not found")
 
     monkeypatch.setattr(experiment, "record_sample", fail)
@@ -319,3 +319,18 @@ def test_cli_plot_compare_and_report(compare_dir, capsys):
     assert capsys.readouterr().out.strip() == str(compare_dir / "compare.png")
     assert main(["report", str(compare_dir)]) == 0
     assert 'id="compare-summary"' in (compare_dir / "report.html").read_text()
+
+
+def test_trace_panel_puts_neurons_in_columns():
+    from stdp_emo.report import trace_panel
+
+    t = np.arange(5.0)
+    v = np.array([[-65.0, -60, -55, -65, -64], [-70.0, -69, -68, -67, -66]])   # (k, n_t)
+    panel = trace_panel({"t_ms": t, "neurons": np.array([3, 7]), "v_mv": v,
+                         "threshold_mv": v + 12})
+    assert set(panel) == {"v_mV", "threshold_mV"}
+    np.testing.assert_array_equal(panel["v_mV"][1], v.T)          # (n_t, k): one line per neuron
+    np.testing.assert_array_equal(panel["threshold_mV"][0], t)
+    assert trace_panel(None) is None
+    assert trace_panel({"t_ms": t, "neurons": np.array([], int), "v_mv": v[:0],
+                        "threshold_mv": v[:0]}) is None

@@ -143,6 +143,18 @@ def test_load(small_set):
     assert len(load_dataset("synthetic", small_set)) == 60
 
 
+def test_description_says_faces_are_simulated(small_set, tmp_path):
+    import shutil
+
+    root = tmp_path / "set"
+    shutil.copytree(small_set, root)
+    wav = next(root.rglob("03-*.wav"))
+    (wav.parent / ("02" + wav.name[2:-4] + ".mp4")).write_bytes(b"rendered face video")
+    ds = synthetic.load(root)
+    assert "SIMULATED faces" in ds.description
+    assert sum(c.video_path is not None for c in ds.clips) == 1
+
+
 @pytest.mark.slow
 def test_default_set_is_learnable_but_not_trivially(tmp_path, monkeypatch):
     """An RBF-SVM on MFCC means/stds: well above chance (12.5 %), well below 100 %."""

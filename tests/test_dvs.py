@@ -1,5 +1,6 @@
 """DVS emulator: event polarity, counts, timing, noise, refractory, input layout, cache."""
 import numpy as np
+import pytest
 
 from stdp_emo.features import dvs
 from stdp_emo.features.dvs import EVENT_DTYPE, DVSConfig, emulate, events_to_input, to_frame_counts
@@ -150,6 +151,13 @@ def test_events_to_input_layout_and_time_scaling():
     assert r.shape == (2 * 8 * 10,) and r.max() == 1.0
     assert r[80 + 23] == 1.0 and r[11] == 0.5
     assert events_to_input(ev2, size, mode="rates", merge_polarity=True).shape == (80,)
+    # a lower percentile of the non-zero counts (here 1 and 2) sets the scale; clipped to 1
+    r50 = events_to_input(ev2, size, mode="rates", rate_percentile=50.0)
+    assert r50[80 + 23] == 1.0 and r50[11] == pytest.approx(1 / 1.5) and r50.max() == 1.0
+    np.testing.assert_array_equal(events_to_input(ev2, size, mode="rates", rate_percentile=0.0001) > 0,
+                                  r > 0)
+    with pytest.raises(ValueError):
+        events_to_input(ev2, size, mode="rates", rate_percentile=0.0)
 
 
 def test_events_to_input_dedupes_within_a_time_step():

@@ -675,14 +675,18 @@ def load(root: str | os.PathLike | None = None, **kw) -> Dataset:
     Returns
     -------
     Dataset
-        ``name="synthetic"``, the 8 RAVDESS classes, audio only.
+        ``name="synthetic"``, the 8 RAVDESS classes; audio, and face videos
+        once they have been rendered (then described as SIMULATED faces).
     """
     from dataclasses import replace
 
     from . import ravdess
 
     dataset = ravdess.load(ensure(root, **kw))
-    return replace(dataset, name="synthetic", description="synthetic speech (built-in generator)")
+    desc = "synthetic speech (built-in generator)"
+    if any(c.video_path is not None for c in dataset.clips):
+        desc += " + SIMULATED faces (rendered)"
+    return replace(dataset, name="synthetic", description=desc)
 
 
 def _check_params(params: dict) -> dict:

@@ -343,7 +343,7 @@ def to_rates(events: np.ndarray, sensor_size: tuple[int, int, int] = SENSOR_SIZE
 def events_to_input(events: np.ndarray, sensor_size: tuple[int, int, int] = SENSOR_SIZE,
                     window_ms: float = 350.0, mode: Literal["replay", "rates"] = "replay",
                     merge_polarity: bool = False, t_range: tuple[int, int] | None = None,
-                    dt_ms: float | None = None):
+                    dt_ms: float | None = None, rate_percentile: float = 100.0):
     """Events as input of the spiking network.
 
     Input index layout: polarity-major (C, H, W) flattened in C order,
@@ -361,8 +361,9 @@ def events_to_input(events: np.ndarray, sensor_size: tuple[int, int, int] = SENS
         ``[0, window_ms)`` ms (the presentation time).
     mode : {"replay", "rates"}
         ``replay``: the events themselves, as spike times; ``rates``: event
-        counts per input normalised by the largest count, to be multiplied by
-        a maximum rate (Hz) by the caller for Poisson input.
+        counts per input divided by the ``rate_percentile`` percentile of the
+        non-zero counts (100: the largest count) and clipped to 1, to be
+        multiplied by a maximum rate (Hz) by the caller for Poisson input.
     merge_polarity : bool
         Sum ON and OFF events into one channel.
     t_range : (int, int) or None
@@ -385,8 +386,13 @@ def events_to_input(events: np.ndarray, sensor_size: tuple[int, int, int] = SENS
     if mode == "rates":
         counts = to_frame_counts(events, sensor_size, 1, t_range)[0]
         counts = counts.sum(axis=0, keepdims=True) if merge_polarity else counts
-        top = counts.max()
-        return (counts / top if top > 0 else np.zeros(counts.shape)).reshape(n_ch * h * w)
+        if not 0.0 < rate_percentile <= 100.0:
+            raise ValueError(f"rate_percentile must be in (0, 100], got {rate_percentile}")
+        nonzero = counts[counts > 0]
+        top = float(np.percentile(nonzero, rate_percentile)) if nonzero.size else 0.0
+        if top <= 0:
+            return np.zeros(n_ch * h * w)
+        return np.minimum(counts / top, 1.0).reshape(n_ch * h * w)
     if mode != "replay":
         raise ValueError(f"mode must be 'replay' or 'rates', got {mode!r}")
     if events.size == 0:

@@ -80,7 +80,8 @@ def clip_input(video_path, cfg: VisualConfig, cache_dir, noise_rate_hz: float = 
         events = add_noise_events(events, size, (info["t_start_us"], info["t_end_us"]),
                                   noise_rate_hz, np.random.default_rng(noise_seed))
     x = events_to_input(events, size, mode="rates", merge_polarity=cfg.merge_polarity,
-                        t_range=(info["t_start_us"], info["t_end_us"]))
+                        t_range=(info["t_start_us"], info["t_end_us"]),
+                        rate_percentile=cfg.rate_percentile)
     return np.asarray(x, dtype=np.float64), int(events.size), bool(info.get("face_found", True))
 
 

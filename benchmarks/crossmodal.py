@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from _common import REPO, machine_info, write_result
+
 DEFAULT_ROOT = REPO / "datasets" / "ravdess_av"
 PAPER = {"audio": 0.803, "early_fusion": 0.813, "crossmodal": 0.836}   # MBY19, RAVDESS, MFCC
 MARGIN = 0.02
@@ -96,8 +95,7 @@ def main(argv=None) -> int:
     means = {row["mode"]: row["accuracy_mean"] for row in res["summary"]}
     result = {
         "benchmark": "crossmodal", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "machine": platform.machine()},
+        "machine": machine_info(),
         "data": f"{args.root}: real RAVDESS speech audio + SIMULATED rendered faces",
         "n_train": res.get("n_train"), "n_test": res.get("n_test"),
         "protocol": res["protocol"],
@@ -114,15 +112,8 @@ def main(argv=None) -> int:
         "energy": res.get("energy"),
         "wall_s": wall, "compare_run_dir": str(res["run_dir"]),
     }
-    text = json.dumps(result, indent=2, default=str)
-    print(text)
-    dest = args.out or REPO / "benchmarks" / "results" / (
-        f"crossmodal_{args.features}_{args.split}.json")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    from stdp_emo.fileio import write_text
-
-    write_text(dest, text + "\n")
-    print(f"written {dest}", file=sys.stderr)
+    print(json.dumps(result, indent=2, default=str))
+    write_result(result, f"crossmodal_{args.features}_{args.split}.json", args.out)
     return 0
 
 

@@ -22,15 +22,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+from _common import REPO, machine_info, write_result  # noqa: E402
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "ravdess"
 
 
@@ -90,8 +88,7 @@ def main(argv=None) -> int:
     n_train_pres = sum(s["presentations"] for s in m["training"])
     result = {
         "benchmark": "ravdess_audio", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "machine": platform.machine()},
+        "machine": machine_info(),
         "root": str(args.root), "features": args.features, "split": args.split,
         "holdout": cfg.data.holdout, "overrides": args.set,
         "epochs": cfg.train.epochs, "seed": args.seed,
@@ -110,14 +107,9 @@ def main(argv=None) -> int:
         "input_spikes_per_sample_expected": m["input_spikes_per_sample_expected"],
         "run_dir": str(out["run_dir"]), "model_dir": str(out["model_dir"]),
     }
-    text = json.dumps(result, indent=2)
-    print(text)
-    dest = args.out or REPO / "benchmarks" / "results" / (
-        f"ravdess_audio_{args.features}_{args.split}_{cfg.data.holdout}_s{args.seed}.json")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    from stdp_emo.fileio import write_text
-    write_text(dest, text + "\n")
-    print(f"written {dest}", file=sys.stderr)
+    print(json.dumps(result, indent=2))
+    write_result(result, f"ravdess_audio_{args.features}_{args.split}_{cfg.data.holdout}"
+                 f"_s{args.seed}.json", args.out)
     return 0
 
 

@@ -45,8 +45,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -57,7 +55,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+from _common import REPO, machine_info, write_result  # noqa: E402
 PEERS = REPO.parent / "shared" / "bench" / "peers"
 ALL_CASES = ("audio", "audio_as_reference", "audio_mfcc", "visual", "crossmodal")
 TARGET_LEARN_S, TARGET_FROZEN_S, TARGET_RATIO = 0.25, 0.15, 4.0
@@ -244,18 +242,12 @@ def main(argv=None) -> int:
         if "speed_up_vs_reference_learn" in a:
             targets["audio_speed_up_vs_reference>=4"] = a["speed_up_vs_reference_learn"] >= TARGET_RATIO
     out = {"benchmark": "speed", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-           "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                       "machine": platform.machine(), "node": platform.node()},
+           "machine": machine_info(),
            "cold_cache": args.cold, "chunk_size": args.chunk_size, "timed_chunks": args.chunks,
            "summary": summary, "targets_met": targets, "cases": results, "reference": ref,
            "wall_s": time.perf_counter() - t_start}
     print(json.dumps({"summary": summary, "targets_met": targets}, indent=2))
-    dest = args.out or REPO / "benchmarks" / "results" / "speed.json"
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    from stdp_emo.fileio import write_text
-
-    write_text(dest, json.dumps(out, indent=2) + "\n")
-    print(f"written {dest}", file=sys.stderr)
+    write_result(out, "speed.json", args.out)
     return 0
 
 

@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -52,7 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+from _common import REPO, machine_info, write_result  # noqa: E402
 PARTS = ("dvs", "network", "ravdess")
 MEMORY_TARGET_MB = 2048.0
 
@@ -423,8 +422,7 @@ def main(argv=None) -> int:
         return 2
 
     result = {"benchmark": "visual", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-              "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                          "machine": platform.machine(), "load_average": os.getloadavg()},
+              "machine": machine_info(),
               "parts": parts, "max_per_class": args.max_per_class, "seed": args.seed}
     base = {"seed": args.seed, "epochs": args.epochs, "chunk_size": args.chunk_size,
             "eval_workers": args.eval_workers,
@@ -440,12 +438,8 @@ def main(argv=None) -> int:
     text = json.dumps(result, indent=2)
     print(text)
     print(_summary(result))
-    dest = args.out or REPO / "benchmarks" / "results" / (
-        f"visual_{'_'.join(parts)}_m{args.max_per_class}_s{args.seed}.json")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    from stdp_emo.fileio import write_text
-    write_text(dest, text + "\n")
-    print(f"written {dest}", file=sys.stderr)
+    write_result(result, f"visual_{'_'.join(parts)}_m{args.max_per_class}_s{args.seed}.json",
+                 args.out)
     return 0
 
 

@@ -616,28 +616,6 @@ def write_results(sweep_dir: Path, axes: list[tuple[str, list]], rows: list[dict
 
 
 # ------------------------------------------------------------------ the sweep
-class _ReopenedRecord:
-    """An existing sweep record opened again (``--resume``): its log.txt is appended to."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._handler = logging.FileHandler(self.path / "log.txt", encoding="utf-8")
-        self._handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger("stdp_emo").addHandler(self._handler)
-        logging.getLogger("stdp_emo").setLevel(logging.INFO)
-
-    def write_json(self, name: str, obj) -> Path:
-        return write_json(self.path / name, obj)
-
-    def write_text(self, name: str, text: str) -> Path:
-        return write_text(self.path / name, text)
-
-    def close(self) -> None:
-        logging.getLogger("stdp_emo").removeHandler(self._handler)
-        self._handler.close()
-
-
 @contextlib.contextmanager
 def _exclusive(sweep_dir: Path):
     fh = open(sweep_dir / ".sweep.lock", "w")
@@ -778,7 +756,7 @@ def run_sweep(grid: Grid, *, resume: str | Path | None = None, runs_home: Path |
         sweep_dir = Path(resume)
         if not (sweep_dir / "grid.toml").is_file() or not (sweep_dir / "points").is_dir():
             raise ConfigError(f"{sweep_dir}: not a sweep directory (no grid.toml / points/)")
-        record = _ReopenedRecord(sweep_dir)
+        record = RunRecord.reopen(sweep_dir)
     else:
         record = RunRecord(dataset, "sweep", home=runs_home)
         sweep_dir = record.path

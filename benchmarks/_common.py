@@ -1,0 +1,32 @@
+"""Shared bits of the benchmark scripts: machine description and result files.
+
+Scripts run as ``python benchmarks/<name>.py``, so this folder is on ``sys.path``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+
+
+def machine_info() -> dict:
+    """Python version, CPU count, architecture, host name and load average now."""
+    return {"python": platform.python_version(), "cpus": os.cpu_count(),
+            "machine": platform.machine(), "node": platform.node(),
+            "load_average": list(os.getloadavg())}
+
+
+def write_result(result: dict, name: str, out: Path | None = None) -> Path:
+    """Write ``result`` as JSON to ``out`` (default ``benchmarks/results/<name>``), atomically."""
+    from stdp_emo.fileio import write_text
+
+    dest = Path(out) if out is not None else RESULTS / name
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    write_text(dest, json.dumps(result, indent=2, default=str) + "\n")
+    print(f"written {dest}", file=sys.stderr)
+    return dest

@@ -101,12 +101,14 @@ def project_key(comp: Composition, net: NetworkConfig, enc: EncodingConfig, *,
     Constants and connectivity are compiled into the project, so the
     composition's signature (shapes and a hash of the connectivity) and the
     full network and encoding configs are part of the key, with the mode,
-    the chunk size, the Brian2 version and the equation templates.  Two
-    configs never share a project directory.
+    the chunk size, the Brian2 version and the source of the modules that
+    write the generated code (equation templates, builder, namespace and
+    parameter constants).  Two configs never share a project directory.
     """
-    from .network import builder, equations
+    from .network import builder, equations, namespace, parameters
 
-    code = b"".join(Path(m.__file__).read_bytes() for m in (equations, builder))
+    code = b"".join(Path(m.__file__).read_bytes()
+                    for m in (equations, builder, namespace, parameters))
     payload = {"composition": comp.signature(),
                "learning": bool(learning), "chunk_size": int(chunk_size),
                "record_all": bool(record_all),

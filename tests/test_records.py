@@ -107,3 +107,27 @@ def test_compiled_project_key_separates_configs_and_shapes():
         key_of("crossmodal", n=NetworkConfig(n_features=4, cross_p_connect=0.5)),
     ]
     assert key not in others and len(set(others)) == len(others)
+
+
+def test_compiled_project_key_follows_the_parameter_constants(monkeypatch):
+    """Constants are compiled into the project: editing parameters.py must give a new key."""
+    from pathlib import Path
+
+    from stdp_emo.config import EncodingConfig, NetworkConfig
+    from stdp_emo.network import parameters
+    from stdp_emo.network.composition import compose
+    from stdp_emo.network.topology import audio_topology
+    from stdp_emo.simulate import project_key
+
+    net, enc = NetworkConfig(n_features=4), EncodingConfig()
+    comp = compose("audio", {"audio": audio_topology(8, 40, 10, 10, 4)}, net)
+    key = project_key(comp, net, enc, learning=True, chunk_size=4)
+    source = Path(parameters.__file__).read_bytes()
+    real_read = Path.read_bytes
+
+    def edited(self):
+        data = real_read(self)
+        return data + b"\n# edited\n" if data == source else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert project_key(comp, net, enc, learning=True, chunk_size=4) != key

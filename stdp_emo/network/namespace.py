@@ -61,6 +61,11 @@ def refractory(kind: str):
 
 
 def initial_v(kind: str):
-    """Initial membrane potential (DC15-code: 40 mV below rest)."""
+    """Initial membrane potential: rest.
+
+    DC15-code starts 40 mV below rest; here every sample start (t = 0
+    included) clears v to rest (``SAMPLE_START_CLEAR`` in the equations), so
+    the start value is rest too.
+    """
     rest = P.V_REST_EXC if kind == "exc" else P.V_REST_INH
-    return quantity(rest, rest.value + P.V_INIT_OFFSET.value)
+    return quantity(rest)

@@ -75,7 +75,6 @@ TAU_GI = Param(2.0, "ms", "DC15-code: dgi/dt = -gi/(2.0*ms)")
 THETA_INIT = Param(20.0, "mV", "DC15-code / peers: initial theta (makes threshold -52 mV)")
 THETA_PLUS = Param(0.05, "mV", "DC15-code theta_plus_e")
 TAU_THETA = Param(1e7, "ms", "DC15-code tc_theta")
-V_INIT_OFFSET = Param(-40.0, "mV", "DC15-code: v starts 40 mV below rest")
 
 # ------------------------------------------------------ inhibitory neurons
 V_REST_INH = Param(-60.0, "mV", "DC15-code v_rest_i")

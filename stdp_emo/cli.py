@@ -282,7 +282,8 @@ def _dispatch(args) -> int:
 
         _check_image_suffix(args.out)
         if args.what == "weights":
-            print(report.plot_weights(args.model_dir, args.out))
+            for path in report.plot_weights(args.model_dir, args.out):
+                print(path)
         elif args.what == "compare":
             print(report.plot_compare(args.run_dir, args.out))
         else:

@@ -495,6 +495,70 @@ def receptive_field_figure(weights, window_shape, assignments, classes, *, max_p
     return fig
 
 
+# ------------------------------------------------------------------ cross-modal weights
+def block_means(values, rows, cols, n_rows: int, n_cols: int) -> np.ndarray:
+    """Mean of ``values`` per (row group, column group); NaN where a block is empty.
+
+    Parameters
+    ----------
+    values : ndarray, shape (n,)
+        E.g. the weights of a projection's synapses.
+    rows, cols : ndarray of int, shape (n,)
+        Group of every value along each axis (negative: left out).
+    n_rows, n_cols : int
+
+    Returns
+    -------
+    ndarray, shape (n_rows, n_cols)
+    """
+    values, rows, cols = (np.asarray(a).ravel() for a in (values, rows, cols))
+    keep = (rows >= 0) & (cols >= 0)
+    flat = rows[keep].astype(np.int64) * n_cols + cols[keep]
+    total = np.bincount(flat, weights=values[keep], minlength=n_rows * n_cols)
+    count = np.bincount(flat, minlength=n_rows * n_cols)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (total / count).reshape(n_rows, n_cols)
+
+
+def cross_weight_figure(by_position, by_class, classes: Sequence[str], *,
+                        title: str = "") -> Figure:
+    """Visual -> audio weights of a cross-modal model.
+
+    Parameters
+    ----------
+    by_position : ndarray, shape (n_audio_positions, n_visual_positions)
+        Mean weight from the visual neurons of each window position (columns,
+        row-major over the face) to the audio neurons of each time window (rows).
+    by_class : ndarray, shape (n_classes, n_y, n_x)
+        Mean weight into the audio neurons assigned to each emotion from every
+        visual window position, as a map over the face; NaN rows (no neuron
+        assigned) are drawn blank.
+    classes : sequence of str
+    """
+    by_position = np.asarray(by_position, dtype=float)
+    by_class = np.asarray(by_class, dtype=float)
+    n_cls = len(classes)
+    fig = plt.figure(figsize=(11, 4.4), constrained_layout=True)
+    grid = fig.add_gridspec(2, 1 + (n_cls + 1) // 2, width_ratios=[2.4] + [1] * ((n_cls + 1) // 2))
+    ax = fig.add_subplot(grid[:, 0])
+    im = ax.imshow(by_position, aspect="auto", cmap="viridis", interpolation="nearest")
+    ax.set_xlabel("visual window position (row-major over the face)")
+    ax.set_ylabel("audio window position (time)")
+    ax.set_title("mean weight, position x position", loc="left")
+    fig.colorbar(im, ax=ax, label="weight")
+    finite = by_class[np.isfinite(by_class)]
+    vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    for k, name in enumerate(classes):
+        a = fig.add_subplot(grid[k % 2, 1 + k // 2])
+        a.imshow(by_class[k], cmap="viridis", vmin=vmin, vmax=vmax, interpolation="nearest")
+        a.set_title(name, color=class_color(name), fontsize=9)
+        a.set_xticks([])
+        a.set_yticks([])
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 # ------------------------------------------------------------------ results
 def confusion(ax: Axes, matrix, classes: Sequence[str], normalize: bool = True, *,
               colorbar: bool = True):

@@ -117,6 +117,42 @@ def receptive_field_figure_for(model_dir: str | Path, max_per_class: int = 8):
                                            title=title)
 
 
+CROSS_KEY = "w__visual_exc_to_audio_exc"
+
+
+def cross_weight_figure_for(model):
+    """The visual -> audio weight figure of a loaded cross-modal model (None for other models)."""
+    if CROSS_KEY not in model.arrays:
+        return None
+    from .network.composition import compose
+    from .network.topology import audio_topology, conv_topology
+
+    net = model.config.network
+    shapes = model.info.get("input_shapes") or {}
+    if not {"audio", "visual"} <= set(shapes):
+        raise DataError(f"{model.path}: model.json has no input_shapes of audio and visual")
+    _, n_coeff, n_frames = shapes["audio"]
+    topologies = {"audio": audio_topology(n_coeff, n_frames, net.window, net.stride, net.n_features),
+                  "visual": conv_topology(tuple(shapes["visual"]), (net.window, net.window),
+                                          (net.stride, net.stride), net.n_features)}
+    proj = compose("crossmodal", topologies, net).projection("visual_exc_to_audio_exc")
+    w = np.asarray(model.arrays[CROSS_KEY])
+    if w.size != proj.pre.size:
+        raise DataError(f"{model.path}: {CROSS_KEY} has {w.size} weights, the network "
+                        f"{proj.pre.size}")
+    vis, aud = topologies["visual"], topologies["audio"]
+    vis_pos, aud_pos = proj.pre // net.n_features, proj.post // net.n_features
+    by_position = plotting.block_means(w, aud_pos, vis_pos, aud.n_positions, vis.n_positions)
+    classes = list(model.info.get("classes") or [])
+    a = np.asarray(model.arrays["assignments"]).ravel()
+    by_class = plotting.block_means(w, a[proj.post], vis_pos, len(classes), vis.n_positions)
+    title = (f"visual -> audio weights of {model.path.name} ({w.size:,} synapses; "
+             f"mean {w.mean():.4f}, max {w.max():.4f})")
+    return plotting.cross_weight_figure(by_position, by_class.reshape(len(classes),
+                                                                      *vis.positions_hw),
+                                        classes, title=title)
+
+
 def _confusion_title(metrics: dict) -> str:
     u = metrics["unsupervised"]
     return (f"{metrics.get('dataset', '?')}, {metrics.get('split', '?')} split: {UNSUPERVISED_LABEL}, "
@@ -249,11 +285,25 @@ def pick_raster_samples(test_ids, y_true, y_pred, n: int) -> list[tuple[str, boo
 
 
 # ------------------------------------------------------------------ CLI figure commands
-def plot_weights(model_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write the receptive fields of a model (default ``MODEL_DIR/receptive_fields.png``)."""
+def plot_weights(model_dir: str | Path, out: str | Path | None = None) -> list[Path]:
+    """Write the receptive fields of a model (default ``MODEL_DIR/receptive_fields.png``) and,
+    for a cross-modal model, its visual -> audio weights (``<name>_cross<suffix>`` beside it).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from .records import load_model
+
     model_dir = Path(model_dir)
     fig = receptive_field_figure_for(model_dir)
-    return plotting.save_figure(fig, Path(out) if out else model_dir / "receptive_fields.png")
+    dest = Path(out) if out else model_dir / "receptive_fields.png"
+    written = [plotting.save_figure(fig, dest)]
+    cross = cross_weight_figure_for(load_model(model_dir))
+    if cross is not None:
+        written.append(plotting.save_figure(cross, dest.with_name(f"{dest.stem}_cross{dest.suffix}")))
+    return written
 
 
 def plot_confusion(run_dir: str | Path, out: str | Path | None = None) -> Path:
@@ -712,6 +762,13 @@ def _run_sections(run_dir: Path, metrics: dict, model_dir: Path | None, n_raster
             rf = (f"<p>Model: <code>{_e(mdir)}</code>. Neurons grouped by the emotion they were "
                   "assigned in the labelling pass (evenly spread over each group); shared colour "
                   "scale.</p>" + _img(figure_data_uri(fig), "receptive fields"))
+            from .records import load_model
+
+            cross = cross_weight_figure_for(load_model(mdir))
+            if cross is not None:
+                rf += ("<p>Visual -> audio (cross-modal) weights: mean per pair of window "
+                       "positions, and per emotion of the audio neurons as a map over the "
+                       "face.</p>" + _img(figure_data_uri(cross), "visual to audio weights"))
     sections.append(_section("receptive-fields", "Receptive fields", rf))
 
     body = _raster_section(predictions, mdir, model_ok, n_rasters, raster_paths)

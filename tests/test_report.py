@@ -334,3 +334,71 @@ def test_trace_panel_puts_neurons_in_columns():
     assert trace_panel(None) is None
     assert trace_panel({"t_ms": t, "neurons": np.array([], int), "v_mv": v[:0],
                         "threshold_mv": v[:0]}) is None
+
+
+# ------------------------------------------------------------------ cross-modal weights
+def test_block_means_on_hand_made_values():
+    from stdp_emo.plotting import block_means
+
+    m = block_means([1.0, 3.0, 5.0, 7.0, 100.0], [0, 0, 1, 1, -1], [0, 0, 0, 2, 1], 2, 3)
+    np.testing.assert_array_equal(m[0, 0], 2.0)                 # mean of 1 and 3
+    assert m[1, 0] == 5.0 and m[1, 2] == 7.0
+    assert np.isnan(m[0, 1]) and np.isnan(m[1, 1])              # empty blocks; -1 left out
+
+
+@pytest.fixture
+def crossmodal_model_dir(tmp_path):
+    from stdp_emo.network.composition import compose
+    from stdp_emo.network.topology import audio_topology, conv_topology
+
+    cfg = _tiny_config().replace(train={"modality": "crossmodal"})
+    net = cfg.network
+    topo = {"audio": audio_topology(8, 40, net.window, net.stride, net.n_features),
+            "visual": conv_topology((2, 20, 20), (10, 10), (10, 10), net.n_features)}
+    comp = compose("crossmodal", topo, net)
+    cross = comp.projection("visual_exc_to_audio_exc")
+    # weights grow with the visual window position: the figure must show it
+    w = 0.1 * (cross.pre // net.n_features + 1).astype(float)
+    arrays = {"w__audio_input_to_audio_exc": np.full(comp.projection("audio_input_to_audio_exc").pre.size, 0.1),
+              "w__visual_input_to_visual_exc": np.full(comp.projection("visual_input_to_visual_exc").pre.size, 0.1),
+              "w__visual_exc_to_audio_exc": w,
+              "theta__audio": np.zeros(16), "theta__visual": np.zeros(16),
+              "assignments": np.arange(16) % 8, "scale_low": np.zeros(8), "scale_high": np.ones(8)}
+    info = {"classes": CLASSES, "dataset": "synthetic", "modality": "crossmodal", "readout": "audio",
+            "input_shape": [1, 8, 40], "input_shapes": {"audio": [1, 8, 40], "visual": [2, 20, 20]},
+            "split": {"train_ids": ["a"], "test_ids": ["b"]}, "run_dir": "x"}
+    return save_model(Model(cfg, arrays, info), "cross", home=tmp_path / "models"), w
+
+
+def test_cross_weight_figure_of_a_crossmodal_model(crossmodal_model_dir, capsys):
+    from stdp_emo.records import load_model
+    from stdp_emo.report import cross_weight_figure_for
+
+    mdir, w = crossmodal_model_dir
+    fig = cross_weight_figure_for(load_model(mdir))
+    images = [im for ax in fig.axes for im in ax.get_images()]
+    assert len(images) == 1 + len(CLASSES)
+    by_position = images[0].get_array()
+    assert by_position.shape == (4, 4)                         # 4 audio x 2x2 visual positions
+    np.testing.assert_allclose(by_position, np.tile([0.1, 0.2, 0.3, 0.4], (4, 1)))
+    np.testing.assert_allclose(images[1].get_array(), [[0.1, 0.2], [0.3, 0.4]])
+
+    assert main(["plot", "weights", str(mdir)]) == 0
+    out = capsys.readouterr().out.split()
+    assert out == [str(mdir / "receptive_fields.png"), str(mdir / "receptive_fields_cross.png")]
+    assert mpimg.imread(out[1]).shape[0] > 200
+
+
+def test_no_cross_weight_figure_for_an_audio_model(model_dir):
+    from stdp_emo.records import load_model
+    from stdp_emo.report import cross_weight_figure_for
+
+    assert cross_weight_figure_for(load_model(model_dir)) is None
+
+
+def test_report_shows_cross_weights_of_a_crossmodal_model(run_dir, crossmodal_model_dir):
+    mdir, _ = crossmodal_model_dir
+    html = write_report(run_dir, mdir, rasters=0).read_text()
+    section = html.split('<section id="receptive-fields">')[1].split("</section>")[0]
+    assert "Visual -&gt; audio" in section or "Visual -> audio" in section
+    assert section.count('src="data:image/png;base64,') == 2

@@ -18,6 +18,8 @@ Usage::
     python benchmarks/crossmodal.py [--root datasets/ravdess_av] [--features mfcc]
         [--seeds 0 1 2] [--split random|speaker] [--max-per-class N] [--epochs N]
         [--robustness] [--out FILE.json]
+    python benchmarks/crossmodal.py --robustness-of runs/ravdess/<stamp>_compare [--seeds 0]
+        (robustness of the models of a finished run, added to its compare.json / .md)
 """
 from __future__ import annotations
 
@@ -69,9 +71,26 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--robustness", action="store_true",
                     help="also evaluate degraded inputs (missing / noisy / incongruent vision, audio noise)")
+    ap.add_argument("--robustness-of", type=Path, default=None, metavar="COMPARE_RUN_DIR",
+                    help="only evaluate the robustness of the models of a finished compare run "
+                         "(training seeds --seeds)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
+    if args.robustness_of is not None:
+        from stdp_emo.compare import add_robustness
+
+        t0 = time.perf_counter()
+        res = add_robustness(args.robustness_of, seeds=args.seeds, progress=not args.quiet)
+        out = {"benchmark": "crossmodal_robustness", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+               "machine": machine_info(), "compare_run_dir": str(args.robustness_of),
+               "data": res.get("description"), "seeds": args.seeds,
+               "robustness_summary": res["robustness_summary"],
+               "clean_accuracy": {row["mode"]: row["accuracy_mean"] for row in res["summary"]},
+               "wall_s": time.perf_counter() - t0}
+        print(json.dumps(out, indent=2))
+        write_result(out, f"crossmodal_robustness_{args.robustness_of.name}.json", args.out)
+        return 0
     if not args.root.is_dir() or not any(args.root.glob("Actor_*/02-*.mp4")):
         print(f"{args.root}: no RAVDESS-layout face videos; make them with "
               f"'stdp-emo synth faces --audio-root ../shared/data/ravdess --out {args.root}'",

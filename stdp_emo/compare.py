@@ -285,9 +285,51 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=("mfcc", "mel"), see
         record.close()
 
 
+def add_robustness(run_dir, seeds=None, *, progress: bool = False, noise_rates=None,
+                   snrs=None) -> dict:
+    """Evaluate the robustness of the models of a finished compare run, afterwards.
+
+    For a compare run made without robustness (or to add seeds): every
+    audio-only, early-fusion and cross-modal model of the given training
+    ``seeds`` (default all) that has no robustness rows yet is evaluated
+    under the degraded conditions; ``compare.json/.md/.csv`` are rewritten.
+
+    Returns
+    -------
+    dict
+        The new ``compare.json`` content.
+    """
+    from .config import load as load_config
+    from .report import load_compare
+
+    run_dir = Path(run_dir)
+    result = load_compare(run_dir)
+    cfg = load_config(run_dir / "config.toml")
+    proto = result["protocol"]
+    rob = list(result.get("robustness") or [])
+    done = {(r["mode"], r["features"], r["seed"]) for r in rob}
+    record = RunRecord.reopen(run_dir)
+    try:
+        for r in result["runs"]:
+            key = (r["mode"], r["features"], r["seed"])
+            if (r["mode"] not in ("audio", "early_fusion", "crossmodal") or key in done
+                    or (seeds is not None and r["seed"] not in seeds)):
+                continue
+            log.info("robustness of %s (%s) seed %d", *key)
+            rob += robustness_of_model(r["model_dir"], r["mode"], r["features"], r["seed"],
+                                       progress=progress, noise_rates=noise_rates, snrs=snrs)
+            info = {k: result[k] for k in ("dataset", "description", "n_train", "n_test")
+                    if k in result}
+            result = _write(record, cfg, proto["modes"], proto["features"], proto["seeds"],
+                            result["runs"], rob, info)
+        return result
+    finally:
+        record.close()
+
+
 def _write(record: RunRecord, cfg, modes, features, seeds, runs, rob, dataset_info) -> dict:
     """Write compare.json/.md/.csv from what is done so far (atomically, every time)."""
-    classes = runs[0]["classes"] if runs else []
+    classes = next((r["classes"] for r in runs if r.get("classes")), [])
     result = {**dataset_info,
               "protocol": {"split": cfg.data.split, "test_fraction": cfg.data.test_fraction,
                            "split_seed": cfg.data.seed, "holdout": cfg.data.holdout,

@@ -144,3 +144,35 @@ def test_checkpoint_round_trip_and_refusals(tmp_path):
     assert "\n" not in str(e.value)
     with pytest.raises(DataError, match="no checkpoint"):
         load_checkpoint(tmp_path / "none.npz", cfg, ["a"])
+
+
+def test_add_robustness_to_a_finished_compare_run(tmp_path, monkeypatch):
+    import json
+
+    from compare_data import write_compare
+    from stdp_emo.config import to_toml
+
+    run_dir = tmp_path / "cmp"
+    data = write_compare(run_dir, with_robustness=False)
+    (run_dir / "config.toml").write_text(to_toml(ExperimentConfig()))
+    calls = []
+
+    def fake(model_dir, mode, features, seed, **kw):
+        calls.append((model_dir, mode, features, seed))
+        return [{"mode": mode, "features": features, "seed": seed, "condition": c,
+                 "level": None, "accuracy": 0.5} for c in ("clean", "vision_missing")]
+
+    monkeypatch.setattr(cmp, "robustness_of_model", fake)
+    res = cmp.add_robustness(run_dir, seeds=[0])
+    # audio, early fusion, cross-modal x mfcc/mel of seed 0; never visual-only or other seeds
+    assert sorted(c[1:] for c in calls) == sorted(
+        (m, f, 0) for m in ("audio", "early_fusion", "crossmodal") for f in ("mfcc", "mel"))
+    assert calls[0][0] == next(r["model_dir"] for r in data["runs"]
+                               if (r["mode"], r["features"], r["seed"]) == calls[0][1:])
+    on_disk = json.loads((run_dir / "compare.json").read_text())
+    assert len(on_disk["robustness"]) == 12 == len(res["robustness"])
+    assert "## Robustness" in (run_dir / "compare.md").read_text()
+    assert on_disk["runs"] == data["runs"]
+    calls.clear()
+    cmp.add_robustness(run_dir, seeds=[0])                  # nothing left to do for seed 0
+    assert calls == []

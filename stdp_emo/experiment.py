@@ -146,9 +146,18 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         vis = extract_visual_dataset(dataset, cfg.visual, progress=progress)
         info = vis.summary()
         info["faces_not_found_ids"] = vis.faces_not_found
+        usable = vis.ok.copy()
+        if "audio" in modalities(mode):
+            bad = duration_mismatches(dataset, vis.seconds)
+            for k, msg in bad.items():
+                usable[k] = False
+            if bad:
+                log.warning("%d clips skipped: audio and video durations differ, e.g. %s",
+                            len(bad), next(iter(bad.values())))
+            info["duration_mismatch"] = {dataset.clips[k].id: m for k, m in bad.items()}
         # clips without a usable video are left out of both splits (counted in the record)
-        train_idx = np.asarray([k for k in train_idx if vis.ok[k]], dtype=np.int64)
-        test_idx = np.asarray([k for k in test_idx if vis.ok[k]], dtype=np.int64)
+        train_idx = np.asarray([k for k in train_idx if usable[k]], dtype=np.int64)
+        test_idx = np.asarray([k for k in test_idx if usable[k]], dtype=np.int64)
         inputs["visual"] = vis.inputs
         topologies["visual"] = conv_topology(vis.input_shape, (net.window, net.window),
                                              (net.stride, net.stride), net.n_features)
@@ -164,6 +173,39 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
     feature_seconds = time.perf_counter() - t0
     return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, scaler,
                     compose(mode, topologies, net), feature_seconds, mode, info)
+
+
+#: audio and video of a trial "differ" when their durations differ by more than this many
+#: seconds and this fraction of the longer one (RAVDESS: the same recording, ~3-5 s each)
+MAX_AV_GAP_S, MAX_AV_GAP_FRACTION = 0.5, 0.2
+
+
+def duration_mismatches(dataset: Dataset, video_seconds: np.ndarray) -> dict[int, str]:
+    """Clips whose audio and video durations differ (by both tolerances above).
+
+    Parameters
+    ----------
+    video_seconds : ndarray, shape (n_clips,)
+        Video durations (s), NaN where unknown (not compared).
+
+    Returns
+    -------
+    dict
+        Clip index -> one line naming both files and durations.
+    """
+    from .datasets.media import audio_seconds
+
+    out = {}
+    for k, clip in enumerate(dataset.clips):
+        v = float(video_seconds[k])
+        if (clip.audio_path is None or clip.video_path is None or not np.isfinite(v)
+                or clip.audio_path == clip.video_path):
+            continue
+        a = audio_seconds(clip.audio_path)
+        if np.isfinite(a) and abs(a - v) > max(MAX_AV_GAP_S, MAX_AV_GAP_FRACTION * max(a, v)):
+            out[k] = (f"{clip.video_path}: video lasts {v:.2f} s but its audio "
+                      f"{clip.audio_path.name} {a:.2f} s")
+    return out
 
 
 def rows(inputs: dict, idx: np.ndarray) -> dict:

@@ -99,8 +99,8 @@ def degraded_inputs(prep, cfg, scaler, condition: str, level: float | None = Non
         cache = data_home() / "cache" / "events"
         for k, idx in enumerate(test):
             clip = prep.dataset.clips[idx]
-            x, _, _ = clip_input(str(clip.video_path), cfg.visual, str(cache),
-                                 noise_rate_hz=float(level), noise_seed=seed * 100_003 + k)
+            x = clip_input(str(clip.video_path), cfg.visual, str(cache),
+                           noise_rate_hz=float(level), noise_seed=seed * 100_003 + k)[0]
             inputs["visual"][idx] = x
     elif condition == "audio_noise":
         from .datasets.media import read_audio

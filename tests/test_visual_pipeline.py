@@ -35,6 +35,8 @@ def test_synth_faces_link_audio_pairs_and_encodes(tmp_path):
     assert vis.inputs.min() >= 0 and vis.inputs.max() == 1.0
     assert np.all(vis.events_per_clip > 100)
     assert vis.input_shape == (2, 40, 40)
+    # the rendered video lasts as long as its audio (1.2 s, to a frame at 30 fps)
+    np.testing.assert_allclose(vis.seconds, 1.2, atol=0.05)
     # ON and OFF channels both carry events (the face moves both ways)
     on, off = vis.inputs[:, 1600:].sum(1), vis.inputs[:, :1600].sum(1)
     assert np.all(on > 0) and np.all(off > 0)
@@ -54,3 +56,24 @@ def test_broken_video_is_skipped_and_named(tmp_path):
     assert not vis.ok[0] and vis.summary()["skipped"] == 1
     (err,) = vis.errors.values()
     assert "02-01-01-01-01-01-01.mp4" in err and "\n" not in err
+
+
+def test_audio_and_video_of_very_different_durations_are_named(tmp_path):
+    from stdp_emo.experiment import duration_mismatches
+
+    audio = tmp_path / "audio" / "Actor_03"
+    audio.mkdir(parents=True)
+    names = ["03-01-05-02-01-01-03.wav", "03-01-04-01-02-02-03.wav", "03-01-03-01-02-02-03.wav"]
+    for k, name in enumerate(names):
+        sf.write(audio / name, _speechlike(seconds=3.0, seed=k), 16000)
+    out = tmp_path / "av"
+    synth_faces(tmp_path / "audio", out, progress=False)
+    link_audio(tmp_path / "audio", out)
+    ds = ravdess.load(out)
+    video_s = np.array([3.0, 1.0, 2.8])          # clip 1: a third of its audio's length
+    bad = duration_mismatches(ds, video_s)
+    assert list(bad) == [1]
+    msg = bad[1]
+    assert str(ds.clips[1].video_path) in msg and ds.clips[1].audio_path.name in msg
+    assert "1.00 s" in msg and "3.00 s" in msg and "\n" not in msg
+    assert duration_mismatches(ds, np.array([3.0, np.nan, 3.1])) == {}   # unknown: not compared

@@ -64,6 +64,33 @@ def read_audio(path: str | os.PathLike, sample_rate: int) -> np.ndarray:
     return np.clip(y, -1.0, 1.0).astype(np.float32, copy=False)
 
 
+def audio_seconds(path: str | os.PathLike) -> float:
+    """Duration of a file's audio track in seconds, from its header (no decoding).
+
+    WAV/FLAC/OGG through soundfile, containers (``.mp4``, ``.avi``) through
+    PyAV; NaN when the file gives no duration.
+    """
+    path = Path(path)
+    try:
+        import soundfile as sf
+
+        return float(sf.info(str(path)).duration)
+    except Exception:  # not a soundfile format: a container
+        pass
+    try:
+        import av
+
+        with av.open(str(path)) as c:
+            s = next((s for s in c.streams if s.type == "audio"), None)
+            if s is not None and s.duration is not None and s.time_base is not None:
+                return float(s.duration * s.time_base)
+            if c.duration is not None:
+                return float(c.duration) / 1e6
+    except Exception:  # unreadable: the feature extraction names the file
+        pass
+    return float("nan")
+
+
 def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:
     """Mono float32 samples, shape (n,), and rate in Hz, read with soundfile."""
     import soundfile as sf

@@ -40,6 +40,8 @@ class VisualFeatures:
     ok : ndarray of bool, shape (n_clips,)
         False for clips whose video could not be used.
     events_per_clip : ndarray of int, shape (n_clips,)
+    seconds : ndarray of float, shape (n_clips,)
+        Duration of every video (first to last frame, s); NaN for skipped clips.
     faces_not_found : list of str
         Ids of clips where no face was detected (a centre crop was used).
     errors : dict
@@ -49,6 +51,7 @@ class VisualFeatures:
     inputs: np.ndarray
     ok: np.ndarray
     events_per_clip: np.ndarray
+    seconds: np.ndarray | None = None
     faces_not_found: list = field(default_factory=list)
     errors: dict = field(default_factory=dict)
 
@@ -66,8 +69,8 @@ class VisualFeatures:
 
 
 def clip_input(video_path, cfg: VisualConfig, cache_dir, noise_rate_hz: float = 0.0,
-               noise_seed: int = 0) -> tuple[np.ndarray, int, bool]:
-    """Input vector, event count and face-found flag of one video.
+               noise_seed: int = 0) -> tuple[np.ndarray, int, bool, float]:
+    """Input vector, event count, face-found flag and duration (s) of one video.
 
     ``noise_rate_hz`` > 0 adds uniformly random events (per pixel and
     polarity, per second; see :func:`~stdp_emo.features.dvs.add_noise_events`).
@@ -82,7 +85,9 @@ def clip_input(video_path, cfg: VisualConfig, cache_dir, noise_rate_hz: float = 
     x = events_to_input(events, size, mode="rates", merge_polarity=cfg.merge_polarity,
                         t_range=(info["t_start_us"], info["t_end_us"]),
                         rate_percentile=cfg.rate_percentile)
-    return np.asarray(x, dtype=np.float64), int(events.size), bool(info.get("face_found", True))
+    seconds = (info["t_end_us"] - info["t_start_us"]) / 1e6
+    return (np.asarray(x, dtype=np.float64), int(events.size), bool(info.get("face_found", True)),
+            float(seconds))
 
 
 def _one(args):
@@ -112,7 +117,7 @@ def extract_visual_dataset(dataset: Dataset, cfg: VisualConfig, cache_dir: Path 
     inputs = np.zeros((len(dataset), n_in))
     ok = np.zeros(len(dataset), dtype=bool)
     n_events = np.zeros(len(dataset), dtype=np.int64)
-    out = VisualFeatures(inputs, ok, n_events)
+    out = VisualFeatures(inputs, ok, n_events, np.full(len(dataset), np.nan))
     for cid in missing:
         out.errors[cid] = "no video for this trial"
     todo = [(k, c) for k, c in enumerate(dataset.clips) if c.video_path is not None]
@@ -143,9 +148,10 @@ def _store(out: VisualFeatures, k: int, clip, res, err) -> None:
     if err is not None:
         out.errors[clip.id] = err
         return
-    x, n, face = res
+    x, n, face, seconds = res
     out.inputs[k] = x
     out.events_per_clip[k] = n
+    out.seconds[k] = seconds
     out.ok[k] = True
     if not face:
         out.faces_not_found.append(clip.id)

@@ -14,6 +14,7 @@ Times, on this machine and in one run:
 * ``visual``: the 6,000-neuron visual network (2 x 100 x 100 DVS inputs,
   10 x 10 windows, stride 10, 60 features) fed the DVS inputs of the synthetic
   set's rendered faces;
+* ``early_fusion``: audio + visual + a 400-neuron multimodal layer fed by both;
 * ``crossmodal``: audio + visual + the plastic visual -> audio projection;
 
 each with learning on (training) and frozen (labelling / test): the median
@@ -57,7 +58,7 @@ import numpy as np
 
 from _common import REPO, machine_info, write_result  # noqa: E402
 PEERS = REPO.parent / "shared" / "bench" / "peers"
-ALL_CASES = ("audio", "audio_as_reference", "audio_mfcc", "visual", "crossmodal")
+ALL_CASES = ("audio", "audio_as_reference", "audio_mfcc", "visual", "early_fusion", "crossmodal")
 TARGET_LEARN_S, TARGET_FROZEN_S, TARGET_RATIO = 0.25, 0.15, 4.0
 
 
@@ -193,7 +194,7 @@ def main(argv=None) -> int:
     audio_topo = audio_topology(base.audio.n_mfcc, base.audio.n_frames, net.window, net.stride,
                                 net.n_features)
     real = None
-    if any(c in cases for c in ("audio_mfcc", "visual", "crossmodal")):
+    if any(c in cases for c in ("audio_mfcc", "visual", "early_fusion", "crossmodal")):
         cfg = base.replace(train={"modality": "crossmodal"})
         prep = prepare(cfg, progress=False)           # synthetic set: MFCC + rendered-face DVS
         real = rows(prep.inputs, prep.train_idx)
@@ -213,6 +214,8 @@ def main(argv=None) -> int:
             elif case == "visual":
                 comp = compose("visual", {"visual": comp_x.topologies["visual"]}, net)
                 inputs, n_cfg = {"visual": real["visual"]}, net
+            elif case == "early_fusion":
+                comp, inputs, n_cfg = compose("early_fusion", comp_x.topologies, net), real, net
             else:
                 comp, inputs, n_cfg = comp_x, real, net
             for learning in (True, False):

@@ -18,6 +18,8 @@ Usage::
     python benchmarks/crossmodal.py [--root datasets/ravdess_av] [--features mfcc]
         [--seeds 0 1 2] [--split random|speaker] [--max-per-class N] [--epochs N]
         [--robustness] [--out FILE.json]
+    python benchmarks/crossmodal.py --from-compare RUN_DIR [RUN_DIR ...]
+        (summary of finished compare runs of the same split, e.g. one per group of seeds)
     python benchmarks/crossmodal.py --robustness-of runs/ravdess/<stamp>_compare [--seeds 0]
         (robustness of the models of a finished run, added to its compare.json / .md)
 """
@@ -60,6 +62,37 @@ def ordering(per_mode_seed: dict[str, dict[int, float]], means: dict[str, float]
     return out
 
 
+def summary(runs: list[dict], res: dict, *, compare_run_dirs: list[str], data: str | None,
+            wall_s: float | None = None, robustness=None) -> dict:
+    """The benchmark's result from compare runs (``runs``: compare.json run entries)."""
+    from stdp_emo.compare import energy_rows, summarise
+
+    per = {}
+    for r in runs:
+        per.setdefault(r["mode"], {})[r["seed"]] = r["accuracy"]
+    rows = summarise(runs)
+    means = {row["mode"]: row["accuracy_mean"] for row in rows}
+    return {
+        "benchmark": "crossmodal", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": machine_info(), "data": data,
+        "n_train": res.get("n_train"), "n_test": res.get("n_test"),
+        "protocol": {**res["protocol"], "seeds": sorted({r["seed"] for r in runs})},
+        "accuracy": {row["mode"]: {"mean": row["accuracy_mean"], "std": row["accuracy_std"],
+                                   "n_seeds": row["n_seeds"],
+                                   "per_seed": per.get(row["mode"], {}),
+                                   "uar_mean": row["uar_mean"],
+                                   "polarity_mean": row["polarity_mean"]}
+                     for row in rows},
+        "linear_readout_supervised": {f"{r['mode']}_s{r['seed']}": r.get("linear_readout_supervised")
+                                      for r in runs},
+        "paper_accuracy_real_faces": PAPER,
+        "target_ordering": ordering(per, means),
+        "robustness_summary": res.get("robustness_summary") if robustness is None else robustness,
+        "energy": energy_rows(runs),
+        "wall_s": wall_s, "compare_run_dirs": compare_run_dirs,
+    }
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT)
@@ -76,7 +109,27 @@ def main(argv=None) -> int:
                          "(training seeds --seeds)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--from-compare", type=Path, nargs="+", default=None, metavar="COMPARE_RUN_DIR",
+                    help="train nothing: summarise finished compare runs of the same split "
+                         "(e.g. one per group of seeds)")
     args = ap.parse_args(argv)
+    if args.from_compare:
+        from stdp_emo.report import load_compare
+
+        parts = [load_compare(d) for d in args.from_compare]
+        splits = {json.dumps({k: p["protocol"].get(k) for k in ("split", "split_seed",
+                                                                   "test_fraction")}) for p in parts}
+        if len(splits) > 1 or len({(p.get("n_train"), p.get("n_test")) for p in parts}) > 1:
+            print("error: the compare runs use different splits", file=sys.stderr)
+            return 2
+        runs = list({(r["mode"], r["features"], r["seed"]): r for p in parts for r in p["runs"]
+                     if r["features"] in (args.features, "dvs")}.values())
+        result = summary(runs, parts[0], compare_run_dirs=[str(d) for d in args.from_compare],
+                         data=parts[0].get("description"),
+                         robustness=[r for p in parts for r in p.get("robustness_summary") or []])
+        print(json.dumps(result, indent=2, default=str))
+        write_result(result, f"crossmodal_{args.features}_{args.split}.json", args.out)
+        return 0
     if args.robustness_of is not None:
         from stdp_emo.compare import add_robustness
 
@@ -107,30 +160,9 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     res = compare(cfg, modes=MODES, features=(args.features,), seeds=tuple(args.seeds),
                   robustness=args.robustness, progress=not args.quiet)
-    wall = time.perf_counter() - t0
-    per = {}
-    for r in res["runs"]:
-        per.setdefault(r["mode"], {})[r["seed"]] = r["accuracy"]
-    means = {row["mode"]: row["accuracy_mean"] for row in res["summary"]}
-    result = {
-        "benchmark": "crossmodal", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "machine": machine_info(),
-        "data": f"{args.root}: real RAVDESS speech audio + SIMULATED rendered faces",
-        "n_train": res.get("n_train"), "n_test": res.get("n_test"),
-        "protocol": res["protocol"],
-        "accuracy": {row["mode"]: {"mean": row["accuracy_mean"], "std": row["accuracy_std"],
-                                   "per_seed": per.get(row["mode"], {}),
-                                   "uar_mean": row["uar_mean"],
-                                   "polarity_mean": row["polarity_mean"]}
-                     for row in res["summary"]},
-        "linear_readout_supervised": {r["mode"] + f"_s{r['seed']}": r["linear_readout_supervised"]
-                                      for r in res["runs"]},
-        "paper_accuracy_real_faces": PAPER,
-        "target_ordering": ordering(per, means),
-        "robustness_summary": res.get("robustness_summary"),
-        "energy": res.get("energy"),
-        "wall_s": wall, "compare_run_dir": str(res["run_dir"]),
-    }
+    result = summary(res["runs"], res, wall_s=time.perf_counter() - t0,
+                     compare_run_dirs=[str(res["run_dir"])],
+                     data=f"{args.root}: real RAVDESS speech audio + SIMULATED rendered faces")
     print(json.dumps(result, indent=2, default=str))
     write_result(result, f"crossmodal_{args.features}_{args.split}.json", args.out)
     return 0

@@ -123,9 +123,16 @@ def markdown_tables(result: dict) -> str:
            f"split seed {result['protocol'].get('split_seed')}); training seeds "
            f"{result['protocol']['seeds']}; accuracy in %, mean ± sd over seeds.", ""]
 
+    n_planned = len(result["protocol"]["seeds"])
+
     def cell(mode, feat, key="accuracy"):
         s = summ.get((mode, feat))
-        return _pct(s[f"{key}_mean"], s[f"{key}_std"]) if s else "-"
+        if not s:
+            return "-"
+        if s.get("n_seeds", n_planned) < 2:
+            return f"{100 * s[f'{key}_mean']:.1f} (1 seed)" if s[f"{key}_mean"] is not None else "-"
+        text = _pct(s[f"{key}_mean"], s[f"{key}_std"])
+        return text if s["n_seeds"] >= n_planned else f"{text} ({s['n_seeds']} seeds)"
 
     vis_feat = next((f for (m, f) in summ if m == "visual"), None)
     out += ["## Audio-only and cross-modal (paper Table I layout)", "",

@@ -45,8 +45,8 @@ def test_markdown_tables_hold_the_expected_cells():
              "level": None, "accuracy": a} for s, a in ((0, 0.3), (1, 0.5))]
     md = cmp.markdown_tables(_result(runs, rows))
     assert "| MFCC | 45.0 ± 7.1 | 61.0 ± 1.4 |" in md            # paper Table I layout
-    assert "| MEL | 35.0 ± 0.0 | - |" in md
-    assert "30.0 ± 0.0" in md                                    # visual-only, shown per row
+    assert "| MEL | 35.0 (1 seed) | - |" in md                  # no spread from one seed
+    assert "30.0 (1 seed)" in md                                 # visual-only, shown per row
     assert "## Robustness" in md and "40.0 ± 14.1" in md
     assert "## Energy" in md and "## Polarity" in md
     csv_text = cmp.runs_csv(runs)

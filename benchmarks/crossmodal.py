@@ -107,6 +107,12 @@ def main(argv=None) -> int:
     ap.add_argument("--robustness-of", type=Path, default=None, metavar="COMPARE_RUN_DIR",
                     help="only evaluate the robustness of the models of a finished compare run "
                          "(training seeds --seeds)")
+    ap.add_argument("--robustness-modes", nargs="+", default=None,
+                    choices=["audio", "early_fusion", "crossmodal"])
+    ap.add_argument("--noise-rates", type=float, nargs="+", default=None,
+                    help="vision noise levels, Hz per pixel and polarity (default 1 5 20)")
+    ap.add_argument("--snrs", type=float, nargs="+", default=None,
+                    help="audio noise levels, dB SNR (default 20 10 0)")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--from-compare", type=Path, nargs="+", default=None, metavar="COMPARE_RUN_DIR",
@@ -134,7 +140,9 @@ def main(argv=None) -> int:
         from stdp_emo.compare import add_robustness
 
         t0 = time.perf_counter()
-        res = add_robustness(args.robustness_of, seeds=args.seeds, progress=not args.quiet)
+        res = add_robustness(args.robustness_of, seeds=args.seeds, modes=args.robustness_modes,
+                             progress=not args.quiet, noise_rates=args.noise_rates,
+                             snrs=args.snrs)
         out = {"benchmark": "crossmodal_robustness", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
                "machine": machine_info(), "compare_run_dir": str(args.robustness_of),
                "data": res.get("description"), "seeds": args.seeds,

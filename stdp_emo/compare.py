@@ -292,13 +292,14 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=("mfcc", "mel"), see
         record.close()
 
 
-def add_robustness(run_dir, seeds=None, *, progress: bool = False, noise_rates=None,
+def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, noise_rates=None,
                    snrs=None) -> dict:
     """Evaluate the robustness of the models of a finished compare run, afterwards.
 
     For a compare run made without robustness (or to add seeds): every
     audio-only, early-fusion and cross-modal model of the given training
-    ``seeds`` (default all) that has no robustness rows yet is evaluated
+    ``seeds`` (default all; of ``modes``, default all three) that has no
+    robustness rows yet is evaluated
     under the degraded conditions; ``compare.json/.md/.csv`` are rewritten.
 
     Returns
@@ -320,7 +321,8 @@ def add_robustness(run_dir, seeds=None, *, progress: bool = False, noise_rates=N
         for r in result["runs"]:
             key = (r["mode"], r["features"], r["seed"])
             if (r["mode"] not in ("audio", "early_fusion", "crossmodal") or key in done
-                    or (seeds is not None and r["seed"] not in seeds)):
+                    or (seeds is not None and r["seed"] not in seeds)
+                    or (modes is not None and r["mode"] not in modes)):
                 continue
             log.info("robustness of %s (%s) seed %d", *key)
             rob += robustness_of_model(r["model_dir"], r["mode"], r["features"], r["seed"],

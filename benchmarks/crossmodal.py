@@ -42,6 +42,8 @@ ORDER = ("crossmodal", "early_fusion", "audio")
 def ordering(per_mode_seed: dict[str, dict[int, float]], means: dict[str, float]) -> dict:
     """Does cross-modal > early fusion > audio-only hold by ``MARGIN``, in the mean and per seed?
 
+    Also reports cross-modal against audio-only directly.
+
     Parameters
     ----------
     per_mode_seed : dict
@@ -50,7 +52,7 @@ def ordering(per_mode_seed: dict[str, dict[int, float]], means: dict[str, float]
         mode -> mean accuracy.
     """
     out = {}
-    for hi, lo in zip(ORDER[:-1], ORDER[1:]):
+    for hi, lo in list(zip(ORDER[:-1], ORDER[1:])) + [(ORDER[0], ORDER[-1])]:
         if hi not in means or lo not in means:
             continue
         seeds = sorted(set(per_mode_seed[hi]) & set(per_mode_seed[lo]))

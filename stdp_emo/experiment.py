@@ -149,8 +149,7 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         usable = vis.ok.copy()
         if "audio" in modalities(mode):
             bad = duration_mismatches(dataset, vis.seconds)
-            for k, msg in bad.items():
-                usable[k] = False
+            usable[list(bad)] = False
             if bad:
                 log.warning("%d clips skipped: audio and video durations differ, e.g. %s",
                             len(bad), next(iter(bad.values())))

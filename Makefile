@@ -24,7 +24,8 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(PY) benchmarks/ravdess_audio.py
+	$(PY) -m pip install -q -e ".[test,baselines]"
+	$(PY) benchmarks/accuracy.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -16,6 +16,11 @@ Times, on this machine and in one run:
   set's rendered faces;
 * ``early_fusion``: audio + visual + a 400-neuron multimodal layer fed by both;
 * ``crossmodal``: audio + visual + the plastic visual -> audio projection;
+* ``audio_default``: the default audio network (contrast population code of the
+  MFCCs, 2 x 40 x 16 inputs, fully connected 400-neuron layer) on the synthetic
+  set's real MFCC inputs;
+
+The paper-size cases use ``configs/paper.toml`` (the design the peers implement).
 
 each with learning on (training) and frozen (labelling / test): the median
 over timed chunks of (wall time of one ``run_chunk`` / chunk size), after one
@@ -58,7 +63,8 @@ import numpy as np
 
 from _common import REPO, machine_info, write_result  # noqa: E402
 PEERS = REPO.parent / "shared" / "bench" / "peers"
-ALL_CASES = ("audio", "audio_as_reference", "audio_mfcc", "visual", "early_fusion", "crossmodal")
+ALL_CASES = ("audio", "audio_as_reference", "audio_mfcc", "audio_default", "visual", "early_fusion",
+             "crossmodal")
 TARGET_LEARN_S, TARGET_FROZEN_S, TARGET_RATIO = 0.25, 0.15, 4.0
 
 
@@ -186,7 +192,7 @@ def main(argv=None) -> int:
     from stdp_emo.network.composition import compose
     from stdp_emo.network.topology import audio_topology
 
-    base = C.ExperimentConfig()
+    base = C.load(REPO / "configs" / "paper.toml")       # the design the peer scripts run
     net, enc = base.network, base.encoding
     n_in = args.chunk_size * (args.chunks + 1)
     tmp_cache = tempfile.mkdtemp(prefix="stdp_emo_speed_") if args.cold else None
@@ -214,6 +220,16 @@ def main(argv=None) -> int:
             elif case == "visual":
                 comp = compose("visual", {"visual": comp_x.topologies["visual"]}, net)
                 inputs, n_cfg = {"visual": real["visual"]}, net
+            elif case == "audio_default":
+                dcfg = C.ExperimentConfig()
+                dprep = prepare(dcfg, progress=False)
+                comp, n_cfg = dprep.composition, dcfg.network
+                inputs = rows(dprep.inputs, dprep.train_idx)
+                for learning in (True, False):
+                    results.append(time_case(case, comp, n_cfg, dcfg.encoding, inputs,
+                                             learning=learning, chunk_size=args.chunk_size,
+                                             chunks=args.chunks, cache_dir=tmp_cache))
+                continue
             elif case == "early_fusion":
                 comp, inputs, n_cfg = compose("early_fusion", comp_x.topologies, net), real, net
             else:
@@ -234,7 +250,7 @@ def main(argv=None) -> int:
              "frozen_s_per_sample": frozen["median_s_per_sample"],
              "learn_ns_per_event": learn["ns_per_event"],
              "frozen_ns_per_event": frozen["ns_per_event"]}
-        if ref and "median_s" in ref and case.startswith("audio"):
+        if ref and "median_s" in ref and case in ("audio", "audio_as_reference", "audio_mfcc"):
             s["speed_up_vs_reference_learn"] = ref["median_s"] / learn["median_s_per_sample"]
         summary[case] = s
     targets = {}

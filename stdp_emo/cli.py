@@ -3,7 +3,9 @@
 Commands
 --------
 train [DATASET]        train, label and test a network; write a model and a run record
-evaluate MODEL_DIR     re-test a saved model on its stored test split (sharded: --workers)
+evaluate MODEL_DIR     re-test a saved model on its stored test split (sharded: --workers),
+                       or on every clip of another folder (--root DIR --all)
+predict MODEL FILE...  the emotion of audio files (or folders of them) through a trained model
 compare DATASET        audio / visual / early fusion / cross-modal over seeds, robustness
 datasets NAME          print counts per actor, emotion and modality
 synth faces            render simulated face videos for a RAVDESS-layout audio folder
@@ -71,7 +73,19 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: automatic); the result does not depend on it")
     e.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the shards on this Dask scheduler (e.g. tcp://host:8786)")
+    e.add_argument("--all", action="store_true",
+                   help="score every clip of the --root folder (new speakers, another corpus), "
+                   "not the model's stored test split")
+    e.add_argument("--dataset", choices=DATASETS,
+                   help="with --all: the folder's layout (default: the model's dataset)")
     _add_common(e)
+
+    pr = sub.add_parser("predict", help="classify audio files with a trained audio model")
+    pr.add_argument("model_dir", type=Path)
+    pr.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_DIR",
+                    help="audio files (.wav, .flac, ...; video files: their audio) or folders")
+    pr.add_argument("--json", action="store_true", help="one JSON object per file instead of a table")
+    _add_common(pr)
 
     d = sub.add_parser("datasets", help="print dataset counts")
     d.add_argument("name", choices=DATASETS)
@@ -244,12 +258,29 @@ def _dispatch(args) -> int:
     if args.command == "evaluate":
         from .experiment import evaluate_model
 
+        if args.all or args.dataset:
+            from .errors import DataError
+            from .inference import evaluate_all
+
+            if not (args.all and args.root):
+                raise DataError("evaluate: --all needs --root DIR (and --dataset goes with --all)")
+            out = evaluate_all(args.model_dir, args.root, dataset=args.dataset, progress=progress,
+                               runs_home=args.runs_dir)
+            m = out["metrics"]
+            print(format_results(m))
+            if m["skipped"]:
+                print(f"\n{len(m['skipped'])} clips skipped (listed in metrics.json), e.g. "
+                      f"{next(iter(m['skipped']))}: {next(iter(m['skipped'].values()))}")
+            print(f"\nrun record: {out['run_dir']}")
+            return 0
         with _dask_client(args.scheduler) as client:
             out = evaluate_model(args.model_dir, args.root, progress=progress,
                                  runs_home=args.runs_dir, workers=args.workers, client=client)
         print(format_results(out["metrics"]))
         print(f"\nrun record: {out['run_dir']}")
         return 0
+    if args.command == "predict":
+        return _predict(args, progress)
     if args.command == "datasets":
         from .datasets import load_dataset
         from .datasets.summary import format_counts
@@ -301,6 +332,30 @@ def _dispatch(args) -> int:
         from .sweep import run_cli
         return run_cli(args)
     raise AssertionError(args)
+
+
+def _predict(args, progress: bool) -> int:
+    """``stdp-emo predict``: a line per file; exit 2 if any file could not be classified."""
+    import json
+
+    from .inference import predict_files
+    from .records import load_model
+
+    preds = predict_files(load_model(args.model_dir), args.paths, progress=progress)
+    for p in preds:
+        if p.error:
+            print(f"error: {p.error}", file=sys.stderr)
+            continue
+        if args.json:
+            print(json.dumps({"path": str(p.path), "emotion": p.emotion, "scores": p.scores,
+                              "spikes": p.spikes}))
+        else:
+            scores = " ".join(f"{c} {v:.2f}" for c, v in p.scores.items())
+            print(f"{p.path}\t{p.emotion}\t{scores}")
+    bad = sum(bool(p.error) for p in preds)
+    if bad:
+        print(f"error: {bad} of {len(preds)} files could not be classified", file=sys.stderr)
+    return 2 if bad else 0
 
 
 @contextlib.contextmanager

@@ -202,7 +202,8 @@ def robustness_of_model(model_dir, mode: str, features: str, seed: int, *, progr
                         noise_rates=None, snrs=None) -> list[dict]:
     """Accuracy of a trained model under every condition that applies to its mode."""
     from . import evaluation, robustness
-    from .experiment import evaluate_frozen, fallback_class, model_scaler, model_state, prepare_model
+    from .experiment import (evaluate_frozen, fallback_class, model_encoder, model_state,
+                             model_vote_weights, prepare_model)
     from .records import load_model
 
     model = load_model(model_dir)
@@ -218,11 +219,11 @@ def robustness_of_model(model_dir, mode: str, features: str, seed: int, *, progr
     if snrs is not None:
         kw["snrs"] = snrs
     for condition, level in robustness.conditions_for(mode, **kw):
-        inputs = robustness.degraded_inputs(prep, cfg, model_scaler(model), condition, level, seed)
+        inputs = robustness.degraded_inputs(prep, cfg, model_encoder(model), condition, level, seed)
         ev = evaluate_frozen(cfg, prep, state, assignments=assignments, inputs=inputs,
                              progress=progress)
         pred = evaluation.predict(ev["test"].counts, assignments, len(classes),
-                                  fallback=fallback_class(prep))
+                                  fallback=fallback_class(prep), weights=model_vote_weights(model))
         acc = float(np.mean(pred == y)) if y.size else None
         log.info("%s %s seed %d, %s %s: accuracy %.3f", mode, features, seed, condition,
                  level, acc)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import tomllib
 import typing
 from dataclasses import dataclass, field, fields
@@ -105,6 +106,11 @@ class AudioConfig:
         Scaling to [0, 1]: per coefficient (row), values at these percentiles of
         the *training split* map to 0 and 1; values outside are clipped.
         Padded frames are 0 (no input spikes).
+    normalisation : {"none", "speaker"}
+        ``speaker``: a separately named protocol: before scaling, every clip's
+        features are standardised per coefficient with the mean and s.d. over
+        the real frames of *all* clips of its speaker (test speakers included:
+        their unlabelled audio is used, never their labels).
     """
 
     kind: Literal["mfcc", "mel"] = "mfcc"
@@ -119,6 +125,7 @@ class AudioConfig:
     trim_db: float = 30.0
     scale_low_percentile: float = 1.0
     scale_high_percentile: float = 99.0
+    normalisation: Literal["none", "speaker"] = "none"
 
 
 @dataclass(frozen=True)
@@ -199,6 +206,24 @@ class EncodingConfig:
         ... with its rates multiplied by ``1 + k * intensity_step`` at retry k ...
     max_retries : int
         ... at most this many times.
+    audio_code : {"population", "image"}
+        How scaled audio features become input rates.  ``image`` (MBY19): one
+        input per coefficient and frame, the (n_coeff, n_frames) image with the
+        padding (rate 0).  ``population`` (default): a time-invariant value
+        distribution code: every coefficient drives ``population_bins`` inputs
+        with Gaussian tuning curves over [0, 1]; an input's rate is its tuning
+        curve's mean response over the clip's real frames, so where in the clip
+        speech happens and how much padding follows change nothing.  The audio
+        layer is then fully connected (``network.dense_n_neurons`` neurons;
+        ``window``/``stride``/``n_features`` apply to the image code and to vision).
+    population_bins : int
+        Preferred values (tuning-curve centres ``(b + 0.5) / bins``) per coefficient.
+    population_sigma_bins : float
+        Tuning-curve standard deviation, in bin spacings (``1 / bins``).
+    population_contrast_sd : float
+        > 0: the population code drives ON/OFF inputs, its deviation from the
+        training split's mean in units of s.d., full rate at this many s.d.
+        (:func:`stdp_emo.encoding.contrast_code`); 0: the code itself.
     """
 
     max_rate_hz: float = _v(P.MAX_RATE)
@@ -208,6 +233,10 @@ class EncodingConfig:
     min_spikes: int = int(_v(P.MIN_SPIKES))
     intensity_step: float = _v(P.INTENSITY_STEP)
     max_retries: int = int(_v(P.MAX_RETRIES))
+    audio_code: Literal["population", "image"] = "population"
+    population_bins: int = int(_v(P.POPULATION_BINS))
+    population_sigma_bins: float = _v(P.POPULATION_SIGMA_BINS)
+    population_contrast_sd: float = _v(P.POPULATION_CONTRAST_SD)
 
 
 @dataclass(frozen=True)
@@ -238,6 +267,9 @@ class NetworkConfig:
         Early fusion: size of the multimodal excitatory layer (one inhibition pool).
     fusion_norm_per_synapse : float
         Early fusion: exc->multimodal column sum per synapse.
+    dense_n_neurons : int
+        Excitatory neurons of the fully connected audio layer that the
+        population code (``encoding.audio_code``) drives (one inhibition pool).
     """
 
     window: int = int(_v(P.WINDOW))
@@ -267,6 +299,7 @@ class NetworkConfig:
     cross_p_connect: float = _v(P.CROSS_P_CONNECT)
     fusion_n_neurons: int = int(_v(P.FUSION_N_NEURONS))
     fusion_norm_per_synapse: float = _v(P.FUSION_NORM_PER_SYNAPSE)
+    dense_n_neurons: int = int(_v(P.DENSE_N_NEURONS))
 
 
 @dataclass(frozen=True)
@@ -291,6 +324,13 @@ class TrainConfig:
         when there are enough samples); results do not depend on it.
     device : {"cpp_standalone"}
         Brian2 device.
+    vote : {"mean", "normalised", "proportion"}
+        Unsupervised classifier (:mod:`stdp_emo.evaluation`): ``mean`` (DC15):
+        the class whose assigned neurons respond most on average; ``normalised``:
+        the same on responses divided by each neuron's mean response to the
+        labelling set, so that neurons that fire for everything do not dominate;
+        ``proportion`` (BindsNET): assigned neurons' counts weighted by the
+        fraction of their labelling response that went to their class.
     """
 
     modality: Literal["audio", "visual", "early_fusion", "crossmodal"] = "audio"
@@ -299,6 +339,7 @@ class TrainConfig:
     chunk_size: int = 40
     eval_workers: int = 0
     device: Literal["cpp_standalone"] = "cpp_standalone"
+    vote: Literal["mean", "normalised", "proportion"] = "mean"
 
 
 @dataclass(frozen=True)
@@ -374,14 +415,20 @@ def validate_section(obj, where: str) -> None:
     """Range checks that types alone cannot express."""
     for f in fields(obj):
         v = getattr(obj, f.name)
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ConfigError(f"{where}.{f.name}: must be a finite number, got {v!r}")
         positive = ((f.name.endswith(("_ms", "_samples")) and f.name != "visual_lead_ms")
                     or f.name in
                     {"n_fft", "n_mfcc", "n_mels", "n_frames", "window", "stride", "n_features",
                      "epochs", "chunk_size", "w_max", "norm_per_synapse", "crop_size",
                      "upsample_factor", "fusion_n_neurons", "cross_norm_per_synapse",
-                     "fusion_norm_per_synapse", "cross_p_connect"})
+                     "fusion_norm_per_synapse", "cross_p_connect", "dense_n_neurons",
+                     "population_bins", "population_sigma_bins"})
         if positive and not isinstance(v, str) and v <= 0:
             raise ConfigError(f"{where}.{f.name}: must be > 0, got {v!r}")
+    if isinstance(obj, EncodingConfig) and obj.population_contrast_sd < 0:
+        raise ConfigError(f"{where}.population_contrast_sd: must be >= 0 (0 = no contrast code), "
+                          f"got {obj.population_contrast_sd!r}")
     if isinstance(obj, TrainConfig) and obj.eval_workers < 0:
         raise ConfigError(f"{where}.eval_workers: must be >= 0, got {obj.eval_workers}")
     if isinstance(obj, NetworkConfig) and not (obj.cross_p_connect <= 1 and obj.visual_lead_ms >= 0):

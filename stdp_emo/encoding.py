@@ -1,36 +1,215 @@
 """Features -> input vectors for the Poisson input layer.
 
-Scaled features (values in [0, 1]) are flattened in the (C, H, W) order that
-:mod:`stdp_emo.network.topology` uses; the simulator turns a value ``x`` into
-a Poisson rate ``x * max_rate_hz`` (times the retry intensity) during the
-presentation window and 0 during the rest (DC15-code, MBY19: 0-63.75 Hz,
-350 ms + 150 ms).
+Scaled features (values in [0, 1]) become one input vector per clip, in the
+(C, H, W) order that :mod:`stdp_emo.network.topology` uses; the simulator
+turns a value ``x`` into a Poisson rate ``x * max_rate_hz`` (times the retry
+intensity) during the presentation window and 0 during the rest (DC15-code,
+MBY19: 0-63.75 Hz, 350 ms + 150 ms).
+
+Two audio codes (``[encoding] audio_code``, :data:`AUDIO_CODES`):
+
+``image`` (MBY19)
+    the scaled (n_coeff, n_frames) feature image itself, padded frames 0.  A
+    window at a fixed position sees different phonetic content in every clip,
+    which bounds prototype learners on it (1-NN on RAVDESS: ~42 %).
+``population``
+    a time-invariant value-distribution code: coefficient ``c`` drives
+    ``B`` inputs whose Gaussian tuning curves prefer the values
+    ``mu_b = (b + 0.5) / B``; the rate of input ``(c, b)`` is the tuning curve's
+    mean response over the clip's *real* frames::
+
+        x[c, b] = mean_t exp(-(s[c, t] - mu_b)^2 / (2 sigma^2)),  sigma = sigma_bins / B
+
+    so the code is invariant to where speech happens in the clip and gives the
+    padding no weight; it exposes the clip-level distributions (level, spread,
+    skew of each coefficient) in which emotion mostly lives.  Values lie in
+    [0, 1].  1-NN on it (RAVDESS, validation): ~66 %.
+
+    With ``population_contrast_sd = k > 0`` (default) every code value drives an
+    ON and an OFF input instead: its deviation from the training split's mean
+    in units of the training split's standard deviation, ``z``, gives rates
+    ``clip(z / k, 0, 1)`` (ON) and ``clip(-z / k, 0, 1)`` (OFF), like retinal
+    ON/OFF cells adapted to the mean stimulus.  All clips share most of their
+    value distributions; without this the common part dominates every neuron's
+    drive and Poisson noise decides which neuron wins (measured: 15 % vs 23 %
+    after one epoch on RAVDESS validation data).
+
+:class:`AudioEncoder` holds what is fitted on the training split (the feature
+scaling and, for the contrast code, the code's mean and s.d.) and encodes any
+clip with it.
 """
 from __future__ import annotations
 
+import typing
+from dataclasses import dataclass
+
 import numpy as np
 
+from .config import AudioConfig, EncodingConfig
+from .features.audio import Scaler
 
-def audio_inputs(scaled: np.ndarray) -> np.ndarray:
-    """Flatten scaled audio features into input vectors.
+AUDIO_CODES: tuple[str, ...] = typing.get_args(typing.get_type_hints(EncodingConfig)["audio_code"])
+"""The audio codes, from the one definition in :class:`~stdp_emo.config.EncodingConfig`."""
+
+
+def audio_input_shape(enc: EncodingConfig, n_coeff: int, n_frames: int) -> tuple[int, int, int]:
+    """Input shape (C, H, W) of the audio input layer.
+
+    ``(1, n_coeff, n_frames)`` for the image code, ``(1, n_coeff, population_bins)``
+    for the population code.
+    """
+    if enc.audio_code == "image":
+        return (1, int(n_coeff), int(n_frames))
+    channels = 2 if enc.population_contrast_sd > 0 else 1
+    return (1, channels * int(n_coeff), int(enc.population_bins))
+
+
+def audio_inputs(scaled: np.ndarray, n_valid: np.ndarray | None = None,
+                 enc: EncodingConfig | None = None, contrast: tuple | None = None) -> np.ndarray:
+    """Encode scaled audio features as input vectors.
 
     Parameters
     ----------
     scaled : ndarray, shape (n_samples, n_coeff, n_frames)
-        Values in [0, 1].
+        Values in [0, 1] (padded frames 0).
+    n_valid : ndarray of int, shape (n_samples,), optional
+        Real frames of each clip (needed by the population code).
+    enc : EncodingConfig, optional
+        ``audio_code`` and its parameters; default: the image code.
+    contrast : (mean, sd), optional
+        Training-split statistics of the population code, each of shape
+        (n_coeff * bins,); needed when ``enc.population_contrast_sd > 0``.
 
     Returns
     -------
-    ndarray of float64, shape (n_samples, n_coeff * n_frames)
-        Input ``c * n_frames + f`` is coefficient ``c`` at frame ``f``
-        (input shape (1, n_coeff, n_frames)).
+    ndarray of float64, shape (n_samples, prod(audio_input_shape))
+        Image code: input ``c * n_frames + f`` is coefficient ``c`` at frame ``f``.
+        Population code: input ``c * bins + b`` is coefficient ``c``'s tuning curve ``b``.
     """
     scaled = np.asarray(scaled, dtype=np.float64)
     if scaled.ndim != 3:
         raise ValueError(f"expected (n_samples, n_coeff, n_frames), got shape {scaled.shape}")
     if scaled.size and (scaled.min() < 0 or scaled.max() > 1):
         raise ValueError("scaled features must lie in [0, 1]")
-    return scaled.reshape(scaled.shape[0], -1)
+    if enc is None or enc.audio_code == "image":
+        return scaled.reshape(scaled.shape[0], -1)
+    if n_valid is None:
+        raise ValueError("the population code needs the number of real frames of each clip")
+    code = population_code(scaled, n_valid, enc.population_bins, enc.population_sigma_bins)
+    code = code.reshape(code.shape[0], -1)
+    if enc.population_contrast_sd <= 0:
+        return code
+    if contrast is None:
+        raise ValueError("the contrast code needs the training split's code statistics")
+    return contrast_code(code, *contrast, enc.population_contrast_sd)
+
+
+def contrast_code(code: np.ndarray, mean: np.ndarray, sd: np.ndarray, k_sd: float) -> np.ndarray:
+    """ON/OFF deviations of a code from its training statistics.
+
+    Parameters
+    ----------
+    code : ndarray, shape (n_samples, n)
+    mean, sd : ndarray, shape (n,)
+        Training-split mean and standard deviation (``sd`` 0: that input is silent).
+    k_sd : float
+        Deviation (in s.d.) that gives the full rate.
+
+    Returns
+    -------
+    ndarray, shape (n_samples, 2 * n), values in [0, 1]
+        ``[clip(z / k, 0, 1), clip(-z / k, 0, 1)]`` with ``z = (code - mean) / sd``;
+        for every value at most one of its ON and OFF inputs is non-zero.
+    """
+    sd = np.asarray(sd, dtype=np.float64)
+    safe = np.where(sd > 0, sd, 1.0)
+    z = np.where(sd > 0, (np.asarray(code) - mean) / safe, 0.0) / k_sd
+    return np.concatenate([np.clip(z, 0.0, 1.0), np.clip(-z, 0.0, 1.0)], axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class AudioEncoder:
+    """Features -> input rates with everything fitted on the training split.
+
+    Attributes
+    ----------
+    enc : EncodingConfig
+    scaler : Scaler
+        Per-coefficient scaling of the features to [0, 1].
+    code_mean, code_sd : ndarray, shape (n_coeff * bins,), or empty
+        Statistics of the population code (contrast form only).
+    """
+
+    enc: EncodingConfig
+    scaler: Scaler
+    code_mean: np.ndarray
+    code_sd: np.ndarray
+
+    @classmethod
+    def fit(cls, features: np.ndarray, n_valid: np.ndarray, audio: AudioConfig,
+            enc: EncodingConfig) -> "AudioEncoder":
+        """Fit on the *training* clips' unscaled features, shape (n, n_coeff, n_frames)."""
+        scaler = Scaler.fit(features, n_valid, audio)
+        empty = np.zeros(0)
+        if enc.audio_code != "population" or enc.population_contrast_sd <= 0:
+            return cls(enc, scaler, empty, empty)
+        code = population_code(scaler.transform(features, n_valid), n_valid, enc.population_bins,
+                               enc.population_sigma_bins).reshape(len(features), -1)
+        return cls(enc, scaler, code.mean(axis=0), code.std(axis=0))
+
+    def __call__(self, features: np.ndarray, n_valid) -> np.ndarray:
+        """Input vectors (n, n_inputs) of unscaled features (n, n_coeff, n_frames)."""
+        n_valid = np.asarray(n_valid).reshape(-1)
+        contrast = (self.code_mean, self.code_sd) if self.code_mean.size else None
+        return audio_inputs(self.scaler.transform(features, n_valid), n_valid, self.enc, contrast)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """``scale_low``, ``scale_high``, ``code_mean``, ``code_sd`` (for a model's ``network.npz``)."""
+        return {"scale_low": self.scaler.low, "scale_high": self.scaler.high,
+                "code_mean": self.code_mean, "code_sd": self.code_sd}
+
+    @classmethod
+    def from_arrays(cls, arrays, enc: EncodingConfig) -> "AudioEncoder":
+        """Inverse of :meth:`to_arrays` (``code_*`` may be absent: models without contrast)."""
+        empty = np.zeros(0)
+        return cls(enc, Scaler(np.asarray(arrays["scale_low"], dtype=np.float64),
+                               np.asarray(arrays["scale_high"], dtype=np.float64)),
+                   np.asarray(arrays.get("code_mean", empty), dtype=np.float64),
+                   np.asarray(arrays.get("code_sd", empty), dtype=np.float64))
+
+
+def population_code(scaled: np.ndarray, n_valid, n_bins: int, sigma_bins: float) -> np.ndarray:
+    """Mean Gaussian tuning-curve responses over each clip's real frames.
+
+    Parameters
+    ----------
+    scaled : ndarray, shape (n_samples, n_coeff, n_frames)
+        Values in [0, 1].
+    n_valid : array_like of int, shape (n_samples,)
+        Real frames: frames ``t >= n_valid[i]`` are ignored.
+    n_bins : int
+        Tuning curves per coefficient, centred at ``(b + 0.5) / n_bins``.
+    sigma_bins : float
+        Their standard deviation in bin spacings.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_coeff, n_bins)
+        In [0, 1]; all 0 for a clip without real frames.
+    """
+    scaled = np.asarray(scaled, dtype=np.float64)
+    n_valid = np.asarray(n_valid, dtype=np.int64).reshape(-1)
+    if n_valid.shape[0] != scaled.shape[0]:
+        raise ValueError(f"{n_valid.shape[0]} frame counts for {scaled.shape[0]} samples")
+    centres = (np.arange(n_bins) + 0.5) / n_bins
+    inv_two_var = 1.0 / (2.0 * (sigma_bins / n_bins) ** 2)
+    out = np.zeros((scaled.shape[0], scaled.shape[1], n_bins))
+    for i, n in enumerate(np.clip(n_valid, 0, scaled.shape[2])):
+        if n == 0:
+            continue
+        x = scaled[i, :, :n, None]                            # (C, n, 1)
+        out[i] = np.exp(-((x - centres) ** 2) * inv_two_var).mean(axis=1)
+    return out
 
 
 def expected_input_spikes(inputs: np.ndarray, max_rate_hz: float, present_ms: float) -> np.ndarray:

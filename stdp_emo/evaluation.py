@@ -67,8 +67,69 @@ def assign_labels(counts: np.ndarray, labels: np.ndarray, n_classes: int) -> np.
     return assignments
 
 
-def class_scores(counts: np.ndarray, assignments: np.ndarray, n_classes: int) -> np.ndarray:
-    """Mean spike count of the neurons assigned to each class.
+VOTES = ("mean", "normalised", "proportion")
+"""The unsupervised classifiers (``[train] vote``); see :func:`vote_weights`."""
+
+
+def vote_weights(counts: np.ndarray, labels: np.ndarray, assignments: np.ndarray,
+                 n_classes: int, vote: str = "mean") -> np.ndarray:
+    """How much a spike of each neuron counts for each class.
+
+    A sample's class scores are ``counts @ weights`` (:func:`class_scores`).
+    Only a neuron's assigned class gets weight, so every variant is still a
+    vote of labelled neurons; they differ in how much a spike is worth:
+
+    ``mean`` (DC15)
+        ``1 / n_c``: the mean count of the ``n_c`` neurons assigned to class c.
+    ``normalised``
+        ``1 / (n_c * r_n)`` with ``r_n`` the neuron's mean response to the
+        labelling samples: every neuron's response is relative to its usual
+        level, so a few neurons that fire for everything do not decide.
+    ``proportion`` (BindsNET ``proportion_weighting``)
+        ``p[n, c] / n_c`` with ``p[n, c]`` the fraction of the neuron's
+        class-mean responses that falls on class c: weakly selective neurons count less.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (n_samples, n_neurons)
+        Frozen responses to the labelling (training) samples.
+    labels : ndarray of int, shape (n_samples,)
+    assignments : ndarray of int, shape (n_neurons,)
+        From :func:`assign_labels` (-1 = unassigned, weight 0).
+    n_classes : int
+    vote : {"mean", "normalised", "proportion"}
+
+    Returns
+    -------
+    ndarray of float64, shape (n_neurons, n_classes)
+    """
+    if vote not in VOTES:
+        raise ValueError(f"unknown vote {vote!r} (one of {', '.join(VOTES)})")
+    counts = np.asarray(counts, dtype=np.float64)
+    assignments = np.asarray(assignments)
+    n_neurons = assignments.size
+    weights = np.zeros((n_neurons, n_classes))
+    assigned = assignments >= 0
+    n_per_class = np.bincount(assignments[assigned], minlength=n_classes).astype(np.float64)
+    rows = np.flatnonzero(assigned)
+    cls = assignments[assigned]
+    worth = 1.0 / n_per_class[cls]
+    if vote == "normalised":
+        worth = worth / counts[:, rows].mean(axis=0)   # assigned neurons fired, so > 0
+    elif vote == "proportion":
+        labels = np.asarray(labels)
+        means = np.zeros((n_classes, n_neurons))
+        for c in range(n_classes):
+            if (labels == c).any():
+                means[c] = counts[labels == c].mean(axis=0)
+        worth = worth * means[cls, rows] / means[:, rows].sum(axis=0)
+    weights[rows, cls] = worth
+    return weights
+
+
+def class_scores(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
+                 weights: np.ndarray | None = None) -> np.ndarray:
+    """Vote of the labelled neurons for each class.
 
     Parameters
     ----------
@@ -76,23 +137,28 @@ def class_scores(counts: np.ndarray, assignments: np.ndarray, n_classes: int) ->
     assignments : ndarray of int, shape (n_neurons,)
         From :func:`assign_labels`.
     n_classes : int
+    weights : ndarray, shape (n_neurons, n_classes), optional
+        From :func:`vote_weights`; default the ``mean`` vote of DC15.
 
     Returns
     -------
     ndarray, shape (n_samples, n_classes), float64
+        Default: the mean spike count of the neurons assigned to each class;
         0 for a class that no neuron is assigned to.
     """
     counts = np.asarray(counts, dtype=np.float64)
-    scores = np.zeros((counts.shape[0], n_classes))
-    for c in range(n_classes):
-        neurons = assignments == c
-        if neurons.any():
-            scores[:, c] = counts[:, neurons].mean(axis=1)
-    return scores
+    if weights is None:
+        weights = vote_weights(np.ones((1, len(assignments))), np.zeros(1, np.int64),
+                               assignments, n_classes, "mean")
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != (counts.shape[1], n_classes):
+        raise ValueError(f"vote weights of shape {weights.shape} for {counts.shape[1]} neurons "
+                         f"and {n_classes} classes")
+    return counts @ weights
 
 
 def predict(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
-            fallback: int = 0) -> np.ndarray:
+            fallback: int = 0, weights: np.ndarray | None = None) -> np.ndarray:
     """Class with the highest :func:`class_scores`.
 
     Parameters
@@ -103,13 +169,15 @@ def predict(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
     fallback : int
         Prediction for samples whose scores are all 0 (no assigned neuron
         fired, see :func:`silent_samples`); pass the training set's majority class.
+    weights : ndarray, shape (n_neurons, n_classes), optional
+        From :func:`vote_weights` (default: the DC15 mean vote).
 
     Returns
     -------
     ndarray of int64, shape (n_samples,)
         Ties between classes go to the lowest class index.
     """
-    scores = class_scores(counts, assignments, n_classes)
+    scores = class_scores(counts, assignments, n_classes, weights)
     pred = np.argmax(scores, axis=1).astype(np.int64)
     pred[~(scores > 0).any(axis=1)] = fallback
     return pred
@@ -281,9 +349,26 @@ def svm_baseline(train_feats: np.ndarray, y_train: np.ndarray, test_feats: np.nd
     dict
         :func:`metrics` of the test split, plus ``supervised`` (True), ``C`` and ``gamma``.
     """
+    return svm_on_vectors(frame_statistics(train_feats, n_valid_train), y_train,
+                          frame_statistics(test_feats, n_valid_test), y_test, seed, classes)
+
+
+def svm_on_vectors(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
+                   y_test: np.ndarray, seed: int, classes: Sequence[str] | None = None) -> dict:
+    """Supervised RBF SVM on fixed-length vectors (e.g. openSMILE eGeMAPS functionals).
+
+    Inputs are standardised with training statistics; ``C`` and ``gamma`` are
+    chosen as in :func:`svm_baseline`, inside the training split.
+
+    Parameters
+    ----------
+    x_train : ndarray, shape (n_train, n_inputs)
+    x_test : ndarray, shape (n_test, n_inputs)
+    y_train, y_test, seed, classes
+        As in :func:`svm_baseline`.
+    """
     y_train = np.asarray(y_train, dtype=np.int64)
-    x_train = frame_statistics(train_feats, n_valid_train)
-    x_test = frame_statistics(test_feats, n_valid_test)
+    x_train, x_test = np.asarray(x_train, np.float64), np.asarray(x_test, np.float64)
     gammas = [f / x_train.shape[1] for f in _SVM_GAMMA_FACTORS]
     model = make_pipeline(StandardScaler(), SVC(kernel="rbf"))
     model = _fit_cv(model, {"svc__C": list(_SVM_C), "svc__gamma": gammas}, x_train, y_train, seed)

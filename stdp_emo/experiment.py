@@ -34,10 +34,10 @@ from .config import ExperimentConfig, to_toml
 from .datasets import load_dataset
 from .datasets.base import Dataset
 from .datasets.splits import describe_split, split
-from .encoding import audio_inputs, expected_input_spikes
-from .features.audio import Scaler, extract_dataset
+from .encoding import AudioEncoder, audio_input_shape, expected_input_spikes
+from .features.audio import Scaler, extract_dataset, speaker_normalise
 from .network.composition import Composition, compose, modalities
-from .network.topology import ConvTopology, audio_topology, conv_topology
+from .network.topology import ConvTopology, audio_layer_topology, conv_topology
 from .records import Model, RunRecord, save_model
 
 log = logging.getLogger("stdp_emo.experiment")
@@ -55,6 +55,8 @@ class Prepared:
     inputs : dict
         Modality (``"audio"``, ``"visual"``) -> input values in [0, 1], shape
         (n_clips, n_inputs).
+    encoder : AudioEncoder or None
+        The audio encoding fitted on the training split (None without audio).
     composition : Composition
         The network of the config's mode for these input shapes.
     """
@@ -63,16 +65,40 @@ class Prepared:
     train_idx: np.ndarray
     test_idx: np.ndarray
     inputs: dict
-    scaler: Scaler | None       # audio scaling (None without audio)
+    encoder: AudioEncoder | None
     composition: Composition
     feature_seconds: float
     modality: str = "audio"     # the mode: audio, visual, early_fusion or crossmodal
     feature_info: dict | None = None
 
     @property
+    def scaler(self) -> Scaler | None:
+        """The audio feature scaling (None without audio)."""
+        return None if self.encoder is None else self.encoder.scaler
+
+    @property
     def topology(self) -> ConvTopology:
         """Input topology of the labelled layer's modality (audio in multimodal modes)."""
         return self.composition.topologies[modalities(self.modality)[0]]
+
+
+def composition_for(cfg: ExperimentConfig, input_shapes: dict) -> Composition:
+    """The network of ``cfg``'s mode for inputs of these shapes (training and loading alike).
+
+    Parameters
+    ----------
+    input_shapes : dict
+        Modality -> input shape (C, H, W) as stored in a model (audio: (1, n_coeff,
+        n_frames) for the image code, (1, n_coeff, bins) for the population code).
+    """
+    net = cfg.network
+    topologies = {}
+    if "audio" in input_shapes:
+        topologies["audio"] = audio_layer_topology(cfg.encoding, net, tuple(input_shapes["audio"]))
+    if "visual" in input_shapes:
+        topologies["visual"] = conv_topology(tuple(input_shapes["visual"]), (net.window, net.window),
+                                             (net.stride, net.stride), net.n_features)
+    return compose(cfg.train.modality, topologies, net)
 
 
 def limit_per_class(dataset: Dataset, max_per_class: int, seed: int) -> Dataset:
@@ -104,15 +130,15 @@ def experiment_split(dataset: Dataset, d) -> tuple[np.ndarray, np.ndarray]:
 
 def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | None = None,
             split_ids: tuple[list[str], list[str]] | None = None,
-            scaler: Scaler | None = None) -> Prepared:
+            encoder: AudioEncoder | None = None) -> Prepared:
     """Load data, split, extract and scale features (scaling fitted on the training split).
 
     Parameters
     ----------
     split_ids : (train ids, test ids), optional
         Re-use a stored split (evaluation of a saved model) instead of drawing one.
-    scaler : Scaler, optional
-        Re-use a stored scaling instead of fitting one.
+    encoder : AudioEncoder, optional
+        Re-use a stored audio encoding (scaling, code statistics) instead of fitting one.
     """
     d = cfg.data
     if dataset is None:
@@ -136,10 +162,9 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         train_idx = np.array([pos[i] for i in split_ids[0]], dtype=np.int64)
         test_idx = np.array([pos[i] for i in split_ids[1]], dtype=np.int64)
     t0 = time.perf_counter()
-    net = cfg.network
     mode = cfg.train.modality
     info = None
-    inputs, topologies = {}, {}
+    inputs, shapes = {}, {}
     if "visual" in modalities(mode):
         from .features.visual import extract_visual_dataset
 
@@ -158,20 +183,20 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         train_idx = np.asarray([k for k in train_idx if usable[k]], dtype=np.int64)
         test_idx = np.asarray([k for k in test_idx if usable[k]], dtype=np.int64)
         inputs["visual"] = vis.inputs
-        topologies["visual"] = conv_topology(vis.input_shape, (net.window, net.window),
-                                             (net.stride, net.stride), net.n_features)
+        shapes["visual"] = vis.input_shape
     if "audio" in modalities(mode):
         feats, n_valid, ids = extract_dataset(dataset, cfg.audio, progress=progress)
-        if scaler is None:
-            scaler = Scaler.fit(feats[train_idx], n_valid[train_idx], cfg.audio)
-        inputs["audio"] = audio_inputs(scaler.transform(feats, n_valid))
-        topologies["audio"] = audio_topology(feats.shape[1], feats.shape[2], net.window,
-                                             net.stride, net.n_features)
+        if cfg.audio.normalisation == "speaker":
+            feats = speaker_normalise(feats, n_valid, dataset.actors)
+        if encoder is None:
+            encoder = AudioEncoder.fit(feats[train_idx], n_valid[train_idx], cfg.audio, cfg.encoding)
+        inputs["audio"] = encoder(feats, n_valid)
+        shapes["audio"] = audio_input_shape(cfg.encoding, feats.shape[1], feats.shape[2])
     else:
-        scaler = None
+        encoder = None
     feature_seconds = time.perf_counter() - t0
-    return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, scaler,
-                    compose(mode, topologies, net), feature_seconds, mode, info)
+    return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, encoder,
+                    composition_for(cfg, shapes), feature_seconds, mode, info)
 
 
 #: audio and video of a trial "differ" when their durations differ by more than this many
@@ -221,8 +246,8 @@ def eval_workers(cfg: ExperimentConfig, n_samples: int) -> int:
 
 
 def evaluate_frozen(cfg: ExperimentConfig, prep: Prepared, state, *, progress: bool = True,
-                    assignments: np.ndarray | None = None, inputs: dict | None = None,
-                    workers: int | None = None, client=None):
+                    assignments: np.ndarray | None = None, weights: np.ndarray | None = None,
+                    inputs: dict | None = None, workers: int | None = None, client=None):
     """Labelling (unless ``assignments`` given) and test presentations of a frozen network.
 
     Parameters
@@ -237,7 +262,8 @@ def evaluate_frozen(cfg: ExperimentConfig, prep: Prepared, state, *, progress: b
 
     Returns
     -------
-    dict with ``assignments``, ``label`` and ``test`` (:class:`~stdp_emo.simulate.PresentResult`
+    dict with ``assignments``, ``weights`` (vote weights, see
+    :func:`~stdp_emo.evaluation.vote_weights`; as given when ``assignments`` is), ``label`` and ``test`` (:class:`~stdp_emo.simulate.PresentResult`
     or None), ``timings``.
     """
     from .simulate import CompiledNetwork, present, present_sharded
@@ -264,11 +290,14 @@ def evaluate_frozen(cfg: ExperimentConfig, prep: Prepared, state, *, progress: b
         label = None
         if assignments is None:
             label = run(prep.train_idx, PHASE_LABEL, "labelling")
-            assignments = evaluation.assign_labels(label.counts, prep.dataset.labels[prep.train_idx],
-                                                   len(prep.dataset.classes))
+            y_label = prep.dataset.labels[prep.train_idx]
+            assignments = evaluation.assign_labels(label.counts, y_label, len(prep.dataset.classes))
+            weights = evaluation.vote_weights(label.counts, y_label, assignments,
+                                              len(prep.dataset.classes), cfg.train.vote)
         test = run(prep.test_idx, PHASE_TEST, "testing")
     timings["workers"] = 1 if serial else n_work
-    return {"assignments": assignments, "label": label, "test": test, "timings": timings}
+    return {"assignments": assignments, "weights": weights, "label": label, "test": test,
+            "timings": timings}
 
 
 def fallback_class(prep: Prepared) -> int:
@@ -278,17 +307,24 @@ def fallback_class(prep: Prepared) -> int:
 
 
 def score(prep: Prepared, assignments: np.ndarray, label_counts: np.ndarray | None,
-          test_counts: np.ndarray, seed: int) -> dict:
+          test_counts: np.ndarray, seed: int, weights: np.ndarray | None = None) -> dict:
     """Metrics of the unsupervised (labelled-neuron) classifier and the supervised read-out."""
     classes = list(prep.dataset.classes)
     y = prep.dataset.labels
     y_train, y_test = y[prep.train_idx], y[prep.test_idx]
-    pred = evaluation.predict(test_counts, assignments, len(classes), fallback=fallback_class(prep))
+    pred = evaluation.predict(test_counts, assignments, len(classes), fallback=fallback_class(prep),
+                              weights=weights)
     out = {"unsupervised": evaluation.metrics(y_test, pred, classes)}
     out["unsupervised"]["silent_test_samples"] = int(evaluation.silent_samples(test_counts).sum())
     out["unsupervised"]["neurons_assigned"] = int((assignments >= 0).sum())
     out["unsupervised"]["polarity"] = evaluation.polarity_metrics(y_test, pred, classes)
     if label_counts is not None:
+        # every vote on the same spikes, for choosing one on validation data
+        out["unsupervised"]["accuracy_by_vote"] = {
+            v: float(np.mean(evaluation.predict(
+                test_counts, assignments, len(classes), fallback=fallback_class(prep),
+                weights=evaluation.vote_weights(label_counts, y_train, assignments, len(classes), v))
+                == y_test)) for v in evaluation.VOTES}
         out["linear_readout_supervised"] = evaluation.linear_readout(
             label_counts, y_train, test_counts, y_test, seed=seed)
     out["predictions"] = {"test_ids": [prep.dataset.clips[i].id for i in prep.test_idx],
@@ -488,7 +524,7 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         timings["test_s"] = ev["test"].seconds
         timings["evaluate_s"] = time.perf_counter() - t0
         results = score(prep, ev["assignments"], ev["label"].counts, ev["test"].counts,
-                        cfg.train.seed)
+                        cfg.train.seed, ev["weights"])
         n_train_pres = sum(s["presentations"] for s in train_stats)
         metrics = {
             "dataset": prep.dataset.name, "description": prep.dataset.description,
@@ -512,9 +548,10 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         }
         record.write_json("metrics.json", metrics)
         record.write_json("predictions.json", results["predictions"])
-        scale = (prep.scaler.low, prep.scaler.high) if prep.scaler is not None else (np.zeros(0), np.zeros(0))
+        encoding = (prep.encoder.to_arrays() if prep.encoder is not None else
+                    {k: np.zeros(0) for k in ("scale_low", "scale_high", "code_mean", "code_sd")})
         model = Model(cfg, {**state.to_arrays(), "assignments": ev["assignments"],
-                            "scale_low": scale[0], "scale_high": scale[1]},
+                            "vote_weights": ev["weights"], **encoding},
                       {"classes": list(prep.dataset.classes), "dataset": prep.dataset.name,
                        "dataset_root": str(prep.dataset.root), "modality": prep.modality,
                        "readout": comp.readout,
@@ -588,11 +625,17 @@ def model_config(model, root: str | None = None) -> ExperimentConfig:
     return cfg
 
 
-def model_scaler(model) -> Scaler | None:
-    """The audio feature scaling stored with a model (None for models without audio)."""
+def model_encoder(model) -> AudioEncoder | None:
+    """The audio encoding stored with a model (None for models without audio)."""
     if "audio" not in modalities(model.config.train.modality):
         return None
-    return Scaler(np.asarray(model.arrays["scale_low"]), np.asarray(model.arrays["scale_high"]))
+    return AudioEncoder.from_arrays(model.arrays, model.config.encoding)
+
+
+def model_vote_weights(model) -> np.ndarray | None:
+    """The vote weights stored with a model (None: a model from before votes, the DC15 mean vote)."""
+    w = model.arrays.get("vote_weights")
+    return None if w is None else np.asarray(w, dtype=np.float64)
 
 
 def model_state(model):
@@ -620,7 +663,7 @@ def prepare_model(model, root: str | None = None, progress: bool = True,
                             f"{sorted(set(sample_ids) - {dataset.clips[k].id for k in keep})}")
         dataset, split_ids = dataset.subset(keep), ([], list(sample_ids))
     prep = prepare(cfg, progress=progress, dataset=dataset, split_ids=split_ids,
-                   scaler=model_scaler(model))
+                   encoder=model_encoder(model))
     return cfg, prep
 
 
@@ -642,8 +685,10 @@ def evaluate_model(model_dir: str | Path, root: str | None = None, *, progress: 
         cfg, prep = prepare_model(model, root, progress)
         ev = evaluate_frozen(cfg, prep, model_state(model), progress=progress,
                              assignments=np.asarray(model.arrays["assignments"]),
+                             weights=model_vote_weights(model),
                              workers=workers, client=client)
-        results = score(prep, ev["assignments"], None, ev["test"].counts, cfg.train.seed)
+        results = score(prep, ev["assignments"], None, ev["test"].counts, cfg.train.seed,
+                        ev["weights"])
         metrics = {"model_dir": str(model.path), "dataset": prep.dataset.name,
                    "modality": prep.modality, "features": feature_name(cfg),
                    "n_test": int(len(prep.test_idx)), "unsupervised": results["unsupervised"],
@@ -728,7 +773,7 @@ def record_sample(model_dir: str | Path, sample_id: str, root: str | None = None
     counts = np.bincount(exc_i[exc_t < net.count_ms],
                          minlength=comp.layer(comp.readout).n_neurons)[None, :]
     classes = list(model.info["classes"])
-    pred = evaluation.predict(counts, assignments, len(classes),
+    pred = evaluation.predict(counts, assignments, len(classes), weights=model_vote_weights(model),
                               fallback=int(model.info.get("fallback_class", 0)))[0]
     multimodal = len(comp.inputs) > 1
     return {"groups": groups, "retries": retry,

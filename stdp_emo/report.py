@@ -91,12 +91,17 @@ def model_receptive_fields(model) -> tuple[np.ndarray, tuple[int, int, int]]:
     key = f"w__{modality}_input_to_{modality}_exc"
     if key not in model.arrays:
         raise DataError(f"{model.path}: network.npz has no {key}")
+    window, stride, n_features = net.window, net.stride, net.n_features
+    if modality == "audio" and model.config.encoding.audio_code == "population":
+        # one fully connected "window": every coefficient x tuning curve
+        window = stride = int(shape[2])
+        n_features = net.dense_n_neurons
     try:
-        weights = plotting.weights_from_model(model.arrays[key], shape, net.window, net.stride,
-                                              net.n_features, modality=modality)
+        weights = plotting.weights_from_model(model.arrays[key], shape, window, stride,
+                                              n_features, modality=modality)
     except ValueError as e:
         raise DataError(f"{model.path}: {e}") from None
-    return weights, plotting.window_shape(shape, net.window, modality=modality)
+    return weights, plotting.window_shape(shape, window, modality=modality)
 
 
 def receptive_field_figure_for(model_dir: str | Path, max_per_class: int = 8):
@@ -125,14 +130,13 @@ def cross_weight_figure_for(model):
     if CROSS_KEY not in model.arrays:
         return None
     from .network.composition import compose
-    from .network.topology import audio_topology, conv_topology
+    from .network.topology import audio_layer_topology, conv_topology
 
     net = model.config.network
     shapes = model.info.get("input_shapes") or {}
     if not {"audio", "visual"} <= set(shapes):
         raise DataError(f"{model.path}: model.json has no input_shapes of audio and visual")
-    _, n_coeff, n_frames = shapes["audio"]
-    topologies = {"audio": audio_topology(n_coeff, n_frames, net.window, net.stride, net.n_features),
+    topologies = {"audio": audio_layer_topology(model.config.encoding, net, tuple(shapes["audio"])),
                   "visual": conv_topology(tuple(shapes["visual"]), (net.window, net.window),
                                           (net.stride, net.stride), net.n_features)}
     proj = compose("crossmodal", topologies, net).projection("visual_exc_to_audio_exc")
@@ -141,7 +145,7 @@ def cross_weight_figure_for(model):
         raise DataError(f"{model.path}: {CROSS_KEY} has {w.size} weights, the network "
                         f"{proj.pre.size}")
     vis, aud = topologies["visual"], topologies["audio"]
-    vis_pos, aud_pos = proj.pre // net.n_features, proj.post // net.n_features
+    vis_pos, aud_pos = vis.position[proj.pre], aud.position[proj.post]
     by_position = plotting.block_means(w, aud_pos, vis_pos, aud.n_positions, vis.n_positions)
     classes = list(model.info.get("classes") or [])
     a = np.asarray(model.arrays["assignments"]).ravel()

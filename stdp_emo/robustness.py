@@ -58,7 +58,7 @@ def add_white_noise(signal: np.ndarray, snr_db: float, rng: np.random.Generator)
     return signal + noise
 
 
-def degraded_inputs(prep, cfg, scaler, condition: str, level: float | None = None,
+def degraded_inputs(prep, cfg, encoder, condition: str, level: float | None = None,
                     seed: int = 0) -> dict:
     """Test-clip inputs of ``prep`` under one condition.
 
@@ -66,7 +66,7 @@ def degraded_inputs(prep, cfg, scaler, condition: str, level: float | None = Non
     ----------
     prep : experiment.Prepared
     cfg : ExperimentConfig
-    scaler : features.audio.Scaler or None
+    encoder : encoding.AudioEncoder or None
         The model's audio scaling (audio_noise).
     condition : str
         ``clean`` or one of :data:`VISION_CONDITIONS` / :data:`AUDIO_CONDITIONS`.
@@ -104,16 +104,21 @@ def degraded_inputs(prep, cfg, scaler, condition: str, level: float | None = Non
             inputs["visual"][idx] = x
     elif condition == "audio_noise":
         from .datasets.media import read_audio
-        from .encoding import audio_inputs
-        from .features.audio import extract
+        from .features.audio import extract, speaker_normalise
 
         rng = np.random.default_rng(seed)
+        noisy = []
         for idx in test:
             clip = prep.dataset.clips[idx]
             signal = add_white_noise(read_audio(clip.audio_path, cfg.audio.sample_rate_hz),
                                      float(level), rng)
-            feats, n_valid = extract(signal.astype(np.float32), cfg.audio)
-            inputs["audio"][idx] = audio_inputs(scaler.transform(feats[None], np.array([n_valid])))[0]
+            noisy.append(extract(signal.astype(np.float32), cfg.audio))
+        if noisy:
+            feats = np.stack([f for f, _ in noisy])
+            n_valid = np.array([n for _, n in noisy])
+            if cfg.audio.normalisation == "speaker":   # each speaker's noisy clips together
+                feats = speaker_normalise(feats, n_valid, prep.dataset.actors[test])
+            inputs["audio"][test] = encoder(feats, n_valid)
     else:
         raise ValueError(f"unknown condition {condition!r}")
     return inputs

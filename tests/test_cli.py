@@ -120,7 +120,10 @@ def test_evaluate_missing_model_dir(isolated, capsys):
 def test_datasets_command_counts(isolated, capsys, ravdess_root):
     assert main(["datasets", "ravdess", "--root", str(ravdess_root)]) == 0
     out = capsys.readouterr().out
-    assert "1200" in out and "Actor" in out or "01" in out
+    assert "1200 clips, 20 actors, 8 classes" in out
+    rows = [ln.split() for ln in out.splitlines() if ln[:2].isdigit() and " clips" not in ln]
+    assert [r[0] for r in rows] == [f"{a:02d}" for a in range(1, 21)]
+    assert all(r[-1] == "60" and r[1] == "4" for r in rows)     # 60 speech clips, 4 neutral
 
 
 
@@ -162,3 +165,55 @@ def test_resume_equals_uninterrupted_and_sharded_evaluation_equals_serial(isolat
                       dashboard_address=None) as cluster, Client(cluster) as client:
         dask = evaluate_model(ref["model_dir"], progress=False, workers=2, client=client)
     assert dask["predictions"] == serial["predictions"]
+
+
+@pytest.mark.slow
+def test_predict_and_evaluate_all_on_new_recordings(isolated, capsys):
+    """A trained model classifies files and a whole folder it has never seen."""
+    import shutil
+
+    assert main(["train", "--config", str(REPO_CONFIGS / "tiny.toml"), "--quiet",
+                 "--name", "tiny"]) == 0
+    capsys.readouterr()
+    model = isolated / "models" / "tiny"
+    synth = isolated / "datasets" / "synthetic"
+    # a RAVDESS-layout folder of two actors the model was trained on, plus a corrupt clip
+    new = isolated / "new"
+    for actor in ("Actor_01", "Actor_02"):
+        shutil.copytree(synth / actor, new / actor)
+    wavs = sorted(new.rglob("*.wav"))
+    bad = new / "Actor_02" / "03-01-05-01-01-01-02.wav"
+    bad.write_bytes(b"RIFF not really a wav file")
+
+    # predict: three good files and the corrupt one -> three lines, one error naming the file
+    code = main(["predict", str(model), str(wavs[0]), str(wavs[1]), str(bad), str(wavs[2])])
+    out, err = capsys.readouterr()
+    assert code == 2
+    lines = out.strip().splitlines()
+    classes = json.loads((model / "model.json").read_text())["classes"]
+    assert [ln.split("\t")[0] for ln in lines] == [str(w) for w in (wavs[0], wavs[1], wavs[2])]
+    for ln in lines:
+        assert ln.split("\t")[1] in classes
+    assert str(bad) in err and "1 of 4 files" in err
+    # a folder, as JSON; every file once, scores for every class
+    assert main(["predict", str(model), str(new / "Actor_01"), "--json"]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.strip().splitlines()]
+    assert len(rows) == len(list((new / "Actor_01").glob("*.wav")))
+    assert all(set(r["scores"]) == set(classes) and r["emotion"] in classes for r in rows)
+
+    # evaluate --all: every readable clip of the folder, the corrupt one skipped and listed
+    assert main(["evaluate", str(model), "--root", str(new), "--all", "--dataset", "ravdess",
+                 "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "unsupervised STDP" in out and "1 clips skipped" in out
+    run = next((isolated / "runs" / "ravdess").glob("*_evaluate_all"))
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["n_test"] == len(wavs) - 1 and list(m["skipped"]) == ["03-01-05-01-01-01-02"]
+    preds = json.loads((run / "predictions.json").read_text())
+    assert len(preds["y_pred"]) == m["n_test"] and sum(map(sum, m["unsupervised"]["confusion"])) == m["n_test"]
+    # predicting a file again gives the same answer (the random streams depend on the seed)
+    assert main(["predict", str(model), str(wavs[0])]) == 0
+    assert capsys.readouterr().out.strip() == lines[0]
+    # --all without --root is a one-line error
+    assert main(["evaluate", str(model), "--all"]) == 2
+    assert "--all needs --root" in capsys.readouterr().err

@@ -62,6 +62,46 @@ def test_label_then_predict_recovers_selective_neurons():
 
 
 # ------------------------------------------------------------------ metrics
+def test_vote_weights_by_hand():
+    # labelling responses: neuron 0 (class 0) fires 10 for everything, neuron 1 (class 0) is
+    # selective (4 for class 0, 0 otherwise), neuron 2 (class 1) fires 2 for class 1 only
+    counts = np.array([[10, 4, 0],
+                       [10, 4, 0],
+                       [10, 0, 2],
+                       [10, 0, 2]], dtype=float)
+    labels = np.array([0, 0, 1, 1])
+    a = ev.assign_labels(counts, labels, 2)
+    np.testing.assert_array_equal(a, [0, 0, 1])
+    mean = ev.vote_weights(counts, labels, a, 2, "mean")
+    np.testing.assert_allclose(mean, [[0.5, 0], [0.5, 0], [0, 1]])
+    norm = ev.vote_weights(counts, labels, a, 2, "normalised")
+    # mean responses 10, 2, 1 -> 1 / (n_c * r)
+    np.testing.assert_allclose(norm, [[0.05, 0], [0.25, 0], [0, 1.0]])
+    prop = ev.vote_weights(counts, labels, a, 2, "proportion")
+    # class-mean proportions on the assigned class: 10/20, 4/4, 2/2
+    np.testing.assert_allclose(prop, [[0.25, 0], [0.5, 0], [0, 1.0]])
+    # a test sample where only the unselective neuron fires more than usual and the
+    # class-1 neuron fires at its usual level: the mean vote says class 0, the
+    # normalised vote (relative to each neuron's usual response) says class 1
+    x = np.array([[12, 0, 2]], dtype=float)
+    assert ev.predict(x, a, 2, weights=mean)[0] == 0
+    assert ev.predict(x, a, 2, weights=norm)[0] == 1
+    with pytest.raises(ValueError, match="unknown vote"):
+        ev.vote_weights(counts, labels, a, 2, "majority")
+
+
+def test_default_weights_are_the_mean_vote():
+    rng = np.random.default_rng(3)
+    counts = rng.poisson(2.0, (30, 12)).astype(float)
+    labels = rng.integers(0, 3, 30)
+    a = ev.assign_labels(counts, labels, 3)
+    test = rng.poisson(2.0, (10, 12))
+    np.testing.assert_allclose(ev.class_scores(test, a, 3),
+                               ev.class_scores(test, a, 3, ev.vote_weights(counts, labels, a, 3)))
+    with pytest.raises(ValueError, match="vote weights of shape"):
+        ev.class_scores(test, a, 3, np.ones((5, 3)))
+
+
 def test_metrics_accuracy_vs_uar():
     y_true = np.array([0] * 8 + [1] * 2)
     y_pred = np.zeros(10, dtype=int)

@@ -218,3 +218,23 @@ def test_default_cache_dir_is_under_data_home(tmp_path, monkeypatch):
     ds = make_dataset(tmp_path / "wav", n=1)
     audio.extract_dataset(ds, AudioConfig(), progress=False)
     assert len(list((tmp_path / "home" / "cache").glob("toy-*.npz"))) == 1
+
+
+def test_speaker_normalise_uses_each_speakers_real_frames():
+    from stdp_emo.features.audio import speaker_normalise
+
+    rng = np.random.default_rng(5)
+    x = np.zeros((4, 3, 20), np.float32)
+    n_valid = np.array([10, 20, 15, 5])
+    for k in range(4):
+        x[k, :, :n_valid[k]] = rng.normal(5.0 * k, 2.0, (3, n_valid[k]))
+    out = speaker_normalise(x, n_valid, ["a", "a", "b", "b"])
+    for who in ((0, 1), (2, 3)):
+        real = np.concatenate([out[k][:, :n_valid[k]] for k in who], axis=1)
+        np.testing.assert_allclose(real.mean(axis=1), 0, atol=1e-5)
+        np.testing.assert_allclose(real.std(axis=1), 1, atol=1e-5)
+    for k in range(4):                       # padding stays silent
+        assert np.all(out[k][:, n_valid[k]:] == 0)
+    # a speaker's statistics do not leak into another's clips
+    again = speaker_normalise(x[:2], n_valid[:2], ["a", "a"])
+    np.testing.assert_allclose(again, out[:2], atol=1e-6)

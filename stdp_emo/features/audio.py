@@ -253,6 +253,37 @@ class Scaler:
                    np.asarray(d["scaler_high"], dtype=np.float64))
 
 
+def speaker_normalise(features: np.ndarray, n_valid: np.ndarray, speakers) -> np.ndarray:
+    """Standardise every clip's features with its speaker's statistics.
+
+    Parameters
+    ----------
+    features : ndarray, shape (n_samples, n_coeff, n_frames)
+        Unscaled features.
+    n_valid : ndarray of int, shape (n_samples,)
+    speakers : array_like, shape (n_samples,)
+        Speaker of each clip.
+
+    Returns
+    -------
+    ndarray, float32, same shape
+        Per speaker and coefficient ``(x - mean) / sd`` over the real frames of
+        all that speaker's clips (sd 0 -> 1); padded frames stay 0.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    speakers = np.asarray(speakers)
+    mask = valid_mask(n_valid, x.shape[2])
+    out = np.zeros_like(x)
+    for who in np.unique(speakers):
+        idx = np.flatnonzero(speakers == who)
+        values = x[idx].transpose(1, 0, 2)[:, mask[idx]]       # (n_coeff, real frames)
+        mean, sd = values.mean(axis=1), values.std(axis=1)
+        sd = np.where(sd > 0, sd, 1.0)
+        out[idx] = (x[idx] - mean[:, None]) / sd[:, None]
+    out *= mask[:, None, :]
+    return out.astype(np.float32)
+
+
 # ------------------------------------------------------------------ dataset
 def _clip_features(clip: Clip, cfg: AudioConfig) -> tuple[np.ndarray | None, int, str]:
     """Features of one clip, or the error message of a bad clip (runs in workers).

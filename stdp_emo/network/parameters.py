@@ -59,6 +59,13 @@ INTENSITY_STEP = Param(0.5, "1", "DC15-code: input_intensity 2 -> 3 (x1.5) when 
 MIN_SPIKES = Param(5.0, "1", "DC15-code: re-present a sample that gives fewer than 5 spikes")
 MAX_RETRIES = Param(3.0, "1", "here: bound on re-presentations (DC15-code is unbounded)")
 
+POPULATION_BINS = Param(16.0, "1", "here: tuning curves per coefficient of the population audio "
+                        "code; 16 vs 8 chosen on RAVDESS validation data (1-NN / k-means proxies)")
+POPULATION_SIGMA_BINS = Param(1.0, "1", "here: tuning-curve s.d. in bin spacings (1 vs 2 chosen on "
+                              "RAVDESS validation data)")
+POPULATION_CONTRAST_SD = Param(2.0, "1", "here: ON/OFF contrast code at full rate 2 s.d. from the "
+                               "training mean (2 vs 3 chosen on RAVDESS validation data)")
+
 # ------------------------------------------------------ excitatory neurons
 V_REST_EXC = Param(-65.0, "mV", "DC15-code v_rest_e")
 V_RESET_EXC = Param(-65.0, "mV", "DC15-code v_reset_e")
@@ -126,3 +133,7 @@ FUSION_N_NEURONS = Param(400.0, "1", "here: DC15's 400-neuron layer (MBY19 give 
                          "the multimodal layer)")
 FUSION_NORM_PER_SYNAPSE = Param(78.0 / 784.0, "1", "here: exc->multimodal weights normalised "
                                 "like the input weights (column sum 0.0995 per synapse)")
+
+# ---------------------------------------- fully connected audio layer (population code)
+DENSE_N_NEURONS = Param(400.0, "1", "here: DC15's 400-neuron layer, fully connected to the "
+                        "population-coded audio input (size chosen on RAVDESS validation data)")

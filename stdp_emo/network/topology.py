@@ -112,3 +112,23 @@ def audio_topology(n_coeff: int, n_frames: int, window: int, stride: int,
                    n_features: int) -> ConvTopology:
     """Audio layer: windows span all coefficients and ``window`` frames (MBY19)."""
     return conv_topology((1, n_coeff, n_frames), (n_coeff, window), (n_coeff, stride), n_features)
+
+
+def audio_layer_topology(enc, net, input_shape: tuple[int, int, int]) -> ConvTopology:
+    """The audio layer of a config for its audio input of ``input_shape``.
+
+    Parameters
+    ----------
+    enc : EncodingConfig
+        ``audio_code``: the image code (input (1, n_coeff, n_frames)) gets
+        convolution windows along time (``net.window``, ``net.stride``,
+        ``net.n_features`` per position, MBY19); the population code a fully
+        connected layer of ``net.dense_n_neurons``.
+    net : NetworkConfig
+    input_shape : (1, H, W)
+        From :func:`stdp_emo.encoding.audio_input_shape`.
+    """
+    _, h, w = input_shape
+    if enc.audio_code == "image":
+        return audio_topology(h, w, net.window, net.stride, net.n_features)
+    return conv_topology(tuple(input_shape), (h, w), (h, w), net.dense_n_neurons)

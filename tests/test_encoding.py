@@ -1,0 +1,128 @@
+"""Input encodings: invariances of the population code, ranges, shapes."""
+import numpy as np
+import pytest
+
+from stdp_emo.config import EncodingConfig, NetworkConfig
+from stdp_emo.config import AudioConfig
+from stdp_emo.encoding import (AUDIO_CODES, AudioEncoder, audio_input_shape, audio_inputs,
+                               contrast_code, expected_input_spikes, population_code)
+from stdp_emo.network.topology import audio_layer_topology
+
+POP = EncodingConfig(audio_code="population", population_bins=8, population_sigma_bins=1.0,
+                     population_contrast_sd=0.0)
+CONTRAST = EncodingConfig(audio_code="population", population_bins=8, population_sigma_bins=1.0,
+                          population_contrast_sd=2.0)
+
+
+def _clip(rng, n_coeff=5, n_real=30, n_frames=60, start=0):
+    """A scaled clip whose real frames start at ``start``; everything else 0 (padding)."""
+    x = np.zeros((n_coeff, n_frames))
+    x[:, start:start + n_real] = rng.random((n_coeff, n_real))
+    return x
+
+
+def test_codes_come_from_the_config_definition():
+    assert set(AUDIO_CODES) == {"population", "image"}
+    assert EncodingConfig().audio_code in AUDIO_CODES
+
+
+def test_population_code_ignores_padding_and_position_of_speech():
+    rng = np.random.default_rng(0)
+    speech = _clip(rng)[:, :30]
+    padded = np.zeros((5, 60)); padded[:, :30] = speech
+    longer = np.zeros((5, 200)); longer[:, :30] = speech          # more padding
+    reversed_ = np.zeros((5, 60)); reversed_[:, :30] = speech[:, ::-1]  # frames in another order
+    a = audio_inputs(padded[None], np.array([30]), POP)
+    b = audio_inputs(longer[None], np.array([30]), POP)
+    c = audio_inputs(reversed_[None], np.array([30]), POP)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(a, c, rtol=0, atol=1e-12)
+    # the image code does depend on the order and on the padding length
+    assert not np.allclose(audio_inputs(padded[None]), audio_inputs(reversed_[None]))
+
+
+def test_population_code_of_shifted_speech_equals_the_code_of_its_frames():
+    # speech shifted inside the clip (real frames are the first n_valid after trimming,
+    # so a shift = a different set of leading frames): the code only sees the frame values
+    rng = np.random.default_rng(1)
+    frames = rng.random((4, 25))
+    x = np.zeros((2, 4, 80))
+    x[0, :, :25] = frames
+    x[1, :, :25] = np.roll(frames, 7, axis=1)
+    code = population_code(x, [25, 25], 6, 1.0)
+    np.testing.assert_allclose(code[0], code[1], atol=1e-12)
+
+
+def test_population_code_values_and_range():
+    # a coefficient constant at a tuning-curve centre gives exactly 1 on that curve
+    n_bins = 4
+    centre = (2 + 0.5) / n_bins
+    x = np.full((1, 1, 10), centre)
+    code = population_code(x, [10], n_bins, 1.0)[0, 0]
+    assert code[2] == pytest.approx(1.0)
+    # neighbours one spacing away: exp(-1/2); two spacings: exp(-2)
+    assert code[1] == pytest.approx(np.exp(-0.5)) and code[3] == pytest.approx(np.exp(-0.5))
+    assert code[0] == pytest.approx(np.exp(-2.0))
+    rng = np.random.default_rng(2)
+    many = rng.random((20, 6, 50))
+    out = audio_inputs(many, rng.integers(1, 51, 20), POP)
+    assert out.shape == (20, 6 * 8) and out.min() >= 0 and out.max() <= 1
+
+
+def test_clip_without_real_frames_gives_no_input_spikes():
+    x = np.zeros((1, 3, 20))
+    out = audio_inputs(x, np.array([0]), POP)
+    assert np.all(out == 0)
+    assert expected_input_spikes(out, 63.75, 350.0)[0] == 0
+
+
+def test_population_code_needs_frame_counts_and_valid_values():
+    x = np.zeros((1, 3, 20))
+    with pytest.raises(ValueError, match="real frames"):
+        audio_inputs(x, None, POP)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        audio_inputs(x + 2.0, np.array([5]), POP)
+
+
+def test_input_shapes_and_layer_topology():
+    assert audio_input_shape(EncodingConfig(audio_code="image"), 40, 388) == (1, 40, 388)
+    assert audio_input_shape(POP, 40, 388) == (1, 40, 8)
+    net = NetworkConfig(dense_n_neurons=7, window=10, stride=10, n_features=3)
+    dense = audio_layer_topology(POP, net, audio_input_shape(POP, 40, 388))
+    # fully connected: one position, every neuron sees every input once
+    assert dense.n_positions == 1 and dense.n_neurons == 7
+    assert dense.pre.size == 7 * 40 * 8
+    assert np.all(np.bincount(dense.post) == 40 * 8)
+    image = audio_layer_topology(EncodingConfig(audio_code="image"), net, (1, 40, 388))
+    assert image.n_positions == 38 and image.n_neurons == 38 * 3
+
+
+def test_contrast_code_by_hand():
+    code = np.array([[1.0, 5.0, 3.0], [3.0, 3.0, 3.0]])
+    mean, sd = np.array([2.0, 3.0, 3.0]), np.array([1.0, 1.0, 0.0])
+    out = contrast_code(code, mean, sd, 2.0)
+    # z = [-1, 2, (sd 0: silent)] / 2 -> ON [0, 1, 0], OFF [0.5, 0, 0]
+    np.testing.assert_allclose(out[0], [0, 1, 0, 0.5, 0, 0])
+    np.testing.assert_allclose(out[1], [0.5, 0, 0, 0, 0, 0])
+    assert np.all((out[:, :3] == 0) | (out[:, 3:] == 0))      # never ON and OFF at once
+
+
+def test_audio_encoder_fits_on_training_clips_and_round_trips():
+    rng = np.random.default_rng(4)
+    feats = rng.normal(0, 10, (12, 5, 40)).astype(np.float32)
+    n_valid = rng.integers(10, 41, 12)
+    enc = AudioEncoder.fit(feats[:8], n_valid[:8], AudioConfig(), CONTRAST)
+    x = enc(feats, n_valid)
+    assert x.shape == (12, 2 * 5 * 8) and x.min() >= 0 and x.max() <= 1
+    assert audio_input_shape(CONTRAST, 5, 40) == (1, 10, 8)
+    # the training clips' ON-OFF difference averages to zero deviation
+    z = (x[:8, :40] - x[:8, 40:]).mean(axis=0)
+    assert np.abs(z).max() < 0.5
+    again = AudioEncoder.from_arrays(enc.to_arrays(), CONTRAST)
+    np.testing.assert_array_equal(again(feats, n_valid), x)
+    # padding and shifted speech leave the contrast code unchanged too
+    padded = np.zeros((1, 5, 80), np.float32)
+    padded[0, :, :n_valid[9]] = feats[9, :, :n_valid[9]]
+    np.testing.assert_allclose(enc(padded, [n_valid[9]]), x[9:10], atol=1e-9)
+    image = AudioEncoder.fit(feats[:8], n_valid[:8], AudioConfig(), EncodingConfig(audio_code="image"))
+    assert image.code_mean.size == 0 and image(feats, n_valid).shape == (12, 5 * 40)

@@ -39,6 +39,9 @@ REPO = Path(__file__).resolve().parents[1]
 GRID = """[grid]
 "network.window" = [5, 10, 20]
 "network.n_features" = [4, 8]
+
+[base.encoding]
+audio_code = "image"   # windows along time belong to the paper's image code
 """
 
 

@@ -254,9 +254,12 @@ class NetworkConfig:
     inhibition : {"window", "all"}
         Lateral inhibition reaches the other neurons of the same window
         position (SSK18), or every other excitatory neuron (DC15).
-    stdp_rule : {"paper", "trace"}
+    stdp_rule : {"trace", "paper"}
+        ``trace`` (default): DC15-code pre/post rule with a second post trace;
         ``paper``: dw = eta (x_pre - x_tar)(w_max - w)^mu on post spikes (DC15
-        eq. 4, MBY19); ``trace``: DC15-code pre/post rule with a second post trace.
+        eq. 4, MBY19; ``configs/paper.toml``).  Chosen on RAVDESS validation data
+        (population code, 5 epochs, 2 seeds): trace 31.2 % / paper 26.6 % with the
+        mean vote, 34.4 % / 27.4 % with the proportion vote.
     visual_lead_ms : float
         Multimodal modes: the audio input starts this long after the visual
         input (MBY19: vision precedes audition by a few ms).
@@ -276,7 +279,7 @@ class NetworkConfig:
     stride: int = int(_v(P.STRIDE))
     n_features: int = int(_v(P.N_FEATURES))
     inhibition: Literal["window", "all"] = "window"
-    stdp_rule: Literal["paper", "trace"] = "paper"
+    stdp_rule: Literal["paper", "trace"] = "trace"
     eta: float = _v(P.ETA)
     x_tar: float = _v(P.X_TAR)
     mu: float = _v(P.MU)
@@ -314,7 +317,9 @@ class TrainConfig:
         excitatory layers (early fusion), or visual excitatory neurons
         projecting into the audio layer (cross-modal enhancement).
     epochs : int
-        Passes over the training split with plasticity on.
+        Passes over the training split with plasticity on (default 5; the
+        paper's design, ``configs/paper.toml``, 1).  RAVDESS validation,
+        population code: 1 / 5 / 10 epochs 23 / 28 / 29 % (paper rule, seed 0).
     seed : int
         Seed of weights, sample order and Poisson spikes.
     chunk_size : int
@@ -329,17 +334,19 @@ class TrainConfig:
         the class whose assigned neurons respond most on average; ``normalised``:
         the same on responses divided by each neuron's mean response to the
         labelling set, so that neurons that fire for everything do not dominate;
-        ``proportion`` (BindsNET): assigned neurons' counts weighted by the
-        fraction of their labelling response that went to their class.
+        ``proportion`` (BindsNET, default): assigned neurons' counts weighted by the
+        fraction of their labelling response that went to their class.  Chosen on
+        RAVDESS validation data (trace rule, 2 seeds): mean 31.2 %, normalised
+        33.1 %, proportion 34.4 %; every run records all three.
     """
 
     modality: Literal["audio", "visual", "early_fusion", "crossmodal"] = "audio"
-    epochs: int = 1
+    epochs: int = 5
     seed: int = 0
     chunk_size: int = 40
     eval_workers: int = 0
     device: Literal["cpp_standalone"] = "cpp_standalone"
-    vote: Literal["mean", "normalised", "proportion"] = "mean"
+    vote: Literal["mean", "normalised", "proportion"] = "proportion"
 
 
 @dataclass(frozen=True)

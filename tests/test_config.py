@@ -37,6 +37,14 @@ def test_partial_file_keeps_defaults(tmp_path):
     ('[data]\ntest_fraction = 1.5\n', "test_fraction"),
     ('[audio]\nfmax_hz = 9000.0\n', "Nyquist"),
     ('[network\n', "not valid TOML"),
+    ('[encoding]\nmax_rate_hz = nan\n', "encoding].max_rate_hz: must be a finite number"),
+    ('[encoding]\nmax_rate_hz = inf\n', "must be a finite number"),
+    ('[encoding]\naudio_code = "histogram"\n', "is not one of"),
+    ('[encoding]\npopulation_bins = 0\n', "population_bins: must be > 0"),
+    ('[encoding]\npopulation_contrast_sd = -1.0\n', "population_contrast_sd: must be >= 0"),
+    ('[network]\ndense_n_neurons = 0\n', "dense_n_neurons: must be > 0"),
+    ('[train]\nvote = "majority"\n', "is not one of"),
+    ('[audio]\nnormalisation = "utterance"\n', "is not one of"),
 ])
 def test_bad_config_names_file_and_key(tmp_path, text, needle):
     path = tmp_path / "bad.toml"
@@ -58,3 +66,14 @@ def test_config_is_frozen_and_digest_changes():
         cfg.network.eta = 1.0
     assert cfg.digest("audio") != cfg.replace(audio={"kind": "mel"}).digest("audio")
     assert cfg.digest("audio") == cfg.replace(network={"eta": 0.5}).digest("audio")
+
+
+def test_paper_config_is_the_papers_design():
+    from pathlib import Path
+
+    cfg = C.load(Path(__file__).resolve().parents[1] / "configs" / "paper.toml")
+    assert cfg.encoding.audio_code == "image" and cfg.train.vote == "mean"
+    assert (cfg.network.window, cfg.network.stride, cfg.network.n_features) == (10, 10, 60)
+    assert cfg.network.stdp_rule == "paper" and cfg.train.epochs == 1
+    default = C.ExperimentConfig()
+    assert default.encoding.audio_code == "population"

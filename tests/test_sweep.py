@@ -305,7 +305,7 @@ def test_real_two_point_sweep_on_two_workers(tmp_path, monkeypatch, standalone_c
     monkeypatch.setenv("STDP_EMO_CACHE", str(standalone_cache))
     monkeypatch.chdir(tmp_path)
     g = tmp_path / "grid.toml"
-    g.write_text('[grid]\n"network.n_features" = [3, 4]\n')
+    g.write_text('[grid]\n"network.dense_n_neurons" = [3, 4]\n')
     argv = ["sweep", "synthetic", "--grid", str(g), "--config", str(REPO / "configs" / "tiny.toml"),
             "--workers", "2", "--runs-dir", str(tmp_path / "runs")]
     assert main(argv) == 0
@@ -313,7 +313,7 @@ def test_real_two_point_sweep_on_two_workers(tmp_path, monkeypatch, standalone_c
     assert "points done 2 / running 0 / failed 0 / total 2" in out
     (sweep_dir,) = (tmp_path / "runs" / "synthetic").iterdir()
     doc = json.loads((sweep_dir / "sweep.json").read_text())
-    assert [p["values"]["network.n_features"] for p in doc["points"]] == [3, 4]
+    assert [p["values"]["network.dense_n_neurons"] for p in doc["points"]] == [3, 4]
     for p in doc["points"]:
         assert p["status"] == "done" and 0.0 <= p["accuracy"] <= 1.0 and 0.0 <= p["uar"] <= 1.0
         metrics = json.loads((sweep_dir / p["run_dir"] / "metrics.json").read_text())

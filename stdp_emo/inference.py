@@ -88,9 +88,9 @@ def _frozen_counts(model, comp, inputs: dict, progress: bool, phase: int):
     from .simulate import CompiledNetwork, present
 
     cfg = model.config
-    n = next(iter(inputs.values())).shape[0]
+    # the training run's chunk size: its compiled frozen network is reused from the cache
     with CompiledNetwork(comp, cfg.network, cfg.encoding, learning=False,
-                         chunk_size=max(1, min(cfg.train.chunk_size, n))) as frozen:
+                         chunk_size=cfg.train.chunk_size) as frozen:
         res = present(frozen, inputs, model_state(model), seed=cfg.train.seed, phase=phase,
                       progress=progress, desc="classifying")
     return res
@@ -130,8 +130,7 @@ def predict_files(model, paths, progress: bool = False) -> list[Prediction]:
         try:
             feats.append(extract(read_audio(p, cfg.audio.sample_rate_hz), cfg.audio))
         except DataError as e:
-            preds[k].error = str(e)
-            log.warning("skipping %s", e)
+            preds[k].error = str(e)           # reported by the caller (the CLI: one line)
             continue
         good.append(k)
     if not good:

@@ -79,7 +79,7 @@ def load_model(path: str | Path) -> Model:
     for f in MODEL_FILES:
         if not (path / f).is_file():
             raise DataError(f"{path}: missing {f} (not a stdp_emo model directory?)")
-    cfg = config_mod.load(path / "config.toml")
+    cfg = _load_model_config(path / "config.toml")
     try:
         with np.load(path / "network.npz", allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
@@ -99,6 +99,22 @@ def load_model(path: str | Path) -> Model:
     if missing:
         raise DataError(f"{path / 'network.npz'}: missing arrays {', '.join(missing)}")
     return Model(cfg, arrays, info, path)
+
+
+def _load_model_config(path: Path) -> config_mod.ExperimentConfig:
+    """A model's resolved config; models written before the population code used the image code.
+
+    Every model's ``config.toml`` lists every field of its version, so a model whose
+    ``[encoding]`` has no ``audio_code`` predates the choice and was trained on the
+    feature image (today's default is the population code).
+    """
+    import tomllib
+
+    cfg = config_mod.load(path)           # one-line ConfigError on a bad file
+    d = tomllib.loads(path.read_text(encoding="utf-8"))
+    if "audio_code" not in d.get("encoding", {}):
+        cfg = cfg.replace(encoding={"audio_code": "image"}, train={"vote": "mean"})
+    return cfg
 
 
 class RunRecord:

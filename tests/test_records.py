@@ -37,6 +37,19 @@ def test_single_modality_layout_of_version_0_1_still_loads(tmp_path):
     assert "w" not in m.arrays and m.arrays["theta__audio"].shape == (3,)
 
 
+def test_models_from_before_the_population_code_load_as_image_code_models(tmp_path):
+    path = save_model(_model(), "m", home=tmp_path)
+    assert load_model(path).config.encoding.audio_code == "population"     # today's default
+    text = (path / "config.toml").read_text()
+    old = "\n".join(ln for ln in text.splitlines()
+                    if not ln.startswith(("audio_code", "population_", "vote", "dense_n_neurons",
+                                          "normalisation")))
+    (path / "config.toml").write_text(old)
+    m = load_model(path)
+    assert m.config.encoding.audio_code == "image" and m.config.train.vote == "mean"
+    assert m.config.train.epochs == 2                                       # the rest as written
+
+
 def test_models_are_never_overwritten(tmp_path):
     a = save_model(_model(), "m", home=tmp_path)
     b = save_model(_model(), "m", home=tmp_path)

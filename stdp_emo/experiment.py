@@ -35,7 +35,7 @@ from .datasets import load_dataset
 from .datasets.base import Dataset
 from .datasets.splits import describe_split, split
 from .encoding import AudioEncoder, audio_input_shape, expected_input_spikes
-from .features.audio import Scaler, extract_dataset, speaker_normalise
+from .features.audio import extract_dataset, speaker_normalise
 from .network.composition import Composition, compose, modalities
 from .network.topology import ConvTopology, audio_layer_topology, conv_topology
 from .records import Model, RunRecord, save_model
@@ -70,11 +70,6 @@ class Prepared:
     feature_seconds: float
     modality: str = "audio"     # the mode: audio, visual, early_fusion or crossmodal
     feature_info: dict | None = None
-
-    @property
-    def scaler(self) -> Scaler | None:
-        """The audio feature scaling (None without audio)."""
-        return None if self.encoder is None else self.encoder.scaler
 
     @property
     def topology(self) -> ConvTopology:

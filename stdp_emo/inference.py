@@ -194,8 +194,8 @@ def evaluate_all(model_dir, root, *, dataset: str | None = None, progress: bool 
     ``metrics["skipped"]`` (id -> reason).
     """
     from .datasets import load_dataset
-    from .experiment import (evaluate_frozen, feature_name, model_encoder, model_vote_weights,
-                             prepare)
+    from .experiment import (evaluate_frozen, feature_name, model_encoder, model_state,
+                             model_vote_weights, prepare)
     from .features.audio import extract_dataset
     from .network.composition import modalities
     from .records import RunRecord, load_model
@@ -225,8 +225,6 @@ def evaluate_all(model_dir, root, *, dataset: str | None = None, progress: bool 
                        split_ids=([], [c.id for c in ds.clips]), encoder=model_encoder(model))
         for k in set(range(len(ds.clips))) - set(prep.test_idx.tolist()):
             skipped[ds.clips[k].id] = "no usable video"
-        from .experiment import model_state
-
         ev = evaluate_frozen(cfg, prep, model_state(model), progress=progress,
                              assignments=np.asarray(model.arrays["assignments"]),
                              weights=model_vote_weights(model))

@@ -180,7 +180,33 @@ def _train_config(args):
         train["modality"] = args.modality
     if args.n_features is not None:
         net["n_features"] = args.n_features
-    return cfg.replace(data=data, audio=audio, train=train, network=net)
+    return _replace_from_flags(cfg, data=data, audio=audio, train=train, network=net)
+
+
+#: command-line flag of each config field a flag sets (for error messages)
+FLAGS = {("data", "root"): "--root", ("data", "split"): "--split", ("data", "seed"): "--seed",
+         ("data", "max_per_class"): "--max-per-class", ("train", "seed"): "--seed",
+         ("audio", "kind"): "--features", ("train", "epochs"): "--epochs",
+         ("train", "modality"): "--modality", ("network", "n_features"): "--n-features",
+         ("data", "dataset"): "the dataset argument"}
+
+
+def _replace_from_flags(cfg, flags: dict | None = None, **sections):
+    """``cfg.replace(**sections)``; a bad value is reported under its flag (``--epochs 0: ...``).
+
+    ``flags`` adds to or overrides :data:`FLAGS` for one command."""
+    from .errors import ConfigError
+
+    flags = {**FLAGS, **(flags or {})}
+    for name, values in sections.items():
+        for key, value in values.items():
+            try:
+                cfg.replace(**{name: {key: value}})
+            except ConfigError as e:
+                why = str(e).split(f"[{name}].{key}: ", 1)[-1]
+                raise ConfigError(f"{flags.get((name, key), f'[{name}] {key}')} {value}: "
+                                  f"{why}") from None
+    return cfg.replace(**sections)
 
 
 def format_results(metrics: dict) -> str:
@@ -248,7 +274,8 @@ def _dispatch(args) -> int:
                 data[key] = val
         if args.epochs is not None:
             train_["epochs"] = args.epochs
-        cfg = cfg.replace(data=data, train=train_)
+        cfg = _replace_from_flags(cfg, {("data", "seed"): "--split-seed"}, data=data,
+                                  train=train_)
         out = compare(cfg, modes=args.modes, features=args.features, seeds=args.seeds,
                       robustness=not args.no_robustness, progress=progress,
                       runs_home=args.runs_dir)

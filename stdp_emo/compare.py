@@ -289,6 +289,9 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=("mfcc", "mel"), see
             _write(record, cfg, modes, features, seeds, runs, rob, dataset_info)
         return dict(_write(record, cfg, modes, features, seeds, runs, rob, dataset_info),
                     run_dir=record.path)
+    except BaseException as e:
+        record.fail(e)
+        raise
     finally:
         record.close()
 
@@ -333,6 +336,9 @@ def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, n
             result = _write(record, cfg, proto["modes"], proto["features"], proto["seeds"],
                             result["runs"], rob, info)
         return result
+    except BaseException as e:
+        record.fail(e)
+        raise
     finally:
         record.close()
 

@@ -290,6 +290,7 @@ class NetworkConfig:
     tau_post2_ms: float = _v(P.TAU_POST2)
     w_max: float = _v(P.W_MAX)
     w_init_max: float = _v(P.W_INIT_MAX)
+    w_init: Literal["random", "samples"] = "random"
     norm_per_synapse: float = _v(P.NORM_PER_SYNAPSE)
     theta_plus_mv: float = _v(P.THETA_PLUS)
     tau_theta_ms: float = _v(P.TAU_THETA)
@@ -433,6 +434,13 @@ def validate_section(obj, where: str) -> None:
                      "population_bins", "population_sigma_bins"})
         if positive and not isinstance(v, str) and v <= 0:
             raise ConfigError(f"{where}.{f.name}: must be > 0, got {v!r}")
+    if isinstance(obj, NetworkConfig):
+        # learning rates, trace targets, exponents and fixed weights: zero switches a term off,
+        # a negative value has no meaning (a negative rate would unlearn)
+        for name in ("eta", "x_tar", "mu", "nu_pre", "nu_post", "w_init_max", "theta_plus_mv",
+                     "theta_init_mv", "w_exc_inh", "w_inh_exc", "spike_block_ms"):
+            if getattr(obj, name) < 0:
+                raise ConfigError(f"{where}.{name}: must be >= 0, got {getattr(obj, name)!r}")
     if isinstance(obj, EncodingConfig) and obj.population_contrast_sd < 0:
         raise ConfigError(f"{where}.population_contrast_sd: must be >= 0 (0 = no contrast code), "
                           f"got {obj.population_contrast_sd!r}")

@@ -20,3 +20,17 @@ class ConfigError(StdpEmoError):
 
 class DataError(StdpEmoError):
     """A dataset root, file name or file content is invalid."""
+
+
+class WriteError(StdpEmoError):
+    """An output could not be written (permission, read-only file system, full disk)."""
+
+
+def write_error(target, exc: OSError) -> WriteError:
+    """One line naming the folder (or file) and what is wrong, from an :class:`OSError`."""
+    import errno
+
+    what = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",
+            errno.EROFS: "read-only file system", errno.EACCES: "permission denied",
+            errno.EPERM: "operation not permitted"}.get(exc.errno, exc.strerror or str(exc))
+    return WriteError(f"{target}: cannot write ({what})")

@@ -34,10 +34,11 @@ from .config import ExperimentConfig, to_toml
 from .datasets import load_dataset
 from .datasets.base import Dataset
 from .datasets.splits import describe_split, split
+from .errors import WriteError
 from .encoding import AudioEncoder, audio_input_shape, expected_input_spikes
 from .features.audio import extract_dataset, speaker_normalise
-from .network.composition import Composition, compose, modalities
-from .network.topology import ConvTopology, audio_layer_topology, conv_topology
+from .network.composition import Composition, composition_for, modalities
+from .network.topology import ConvTopology
 from .records import Model, RunRecord, save_model
 
 log = logging.getLogger("stdp_emo.experiment")
@@ -75,25 +76,6 @@ class Prepared:
     def topology(self) -> ConvTopology:
         """Input topology of the labelled layer's modality (audio in multimodal modes)."""
         return self.composition.topologies[modalities(self.modality)[0]]
-
-
-def composition_for(cfg: ExperimentConfig, input_shapes: dict) -> Composition:
-    """The network of ``cfg``'s mode for inputs of these shapes (training and loading alike).
-
-    Parameters
-    ----------
-    input_shapes : dict
-        Modality -> input shape (C, H, W) as stored in a model (audio: (1, n_coeff,
-        n_frames) for the image code, (1, n_coeff, bins) for the population code).
-    """
-    net = cfg.network
-    topologies = {}
-    if "audio" in input_shapes:
-        topologies["audio"] = audio_layer_topology(cfg.encoding, net, tuple(input_shapes["audio"]))
-    if "visual" in input_shapes:
-        topologies["visual"] = conv_topology(tuple(input_shapes["visual"]), (net.window, net.window),
-                                             (net.stride, net.stride), net.n_features)
-    return compose(cfg.train.modality, topologies, net)
 
 
 def limit_per_class(dataset: Dataset, max_per_class: int, seed: int) -> Dataset:
@@ -179,6 +161,12 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         test_idx = np.asarray([k for k in test_idx if usable[k]], dtype=np.int64)
         inputs["visual"] = vis.inputs
         shapes["visual"] = vis.input_shape
+        if len(test_idx) == 0 or (split_ids is None and len(train_idx) == 0):
+            from .errors import DataError
+            raise DataError(f"{dataset.root}: no usable clips for {mode} (train {len(train_idx)}, "
+                            f"test {len(test_idx)}): {int(usable.sum())} of {len(dataset)} clips "
+                            f"have a readable face video of matching length ({len(vis.faces_not_found)} "
+                            "without a face found)")
     if "audio" in modalities(mode):
         feats, n_valid, ids = extract_dataset(dataset, cfg.audio, progress=progress)
         if cfg.audio.normalisation == "speaker":
@@ -328,6 +316,7 @@ def score(prep: Prepared, assignments: np.ndarray, label_counts: np.ndarray | No
 
 
 CHECKPOINT = "checkpoint.npz"
+RUN_INFO = "run.json"      # what a resumed run must keep: the model name given
 
 
 def save_checkpoint(path: Path, cfg: ExperimentConfig, split_ids: list[str], epoch: int,
@@ -348,6 +337,35 @@ def save_checkpoint(path: Path, cfg: ExperimentConfig, split_ids: list[str], epo
     write_npz(path, meta=np.array(json.dumps(meta)), **state.to_arrays())
 
 
+def keep_trained(run_dir: Path, cfg: ExperimentConfig, split_info: dict, state,
+                 train_stats: list) -> Path:
+    """Keep a finished network that could not be written as a model: a checkpoint of the
+    end of training, from which ``stdp-emo train --resume`` writes the model.
+
+    Written into ``run_dir``; if that fails too, into a new resumable run folder
+    (config, split, checkpoint) in the system's temporary folder.
+
+    Returns
+    -------
+    Path
+        The checkpoint written.
+    """
+    epochs, ids = cfg.train.epochs, split_info["train_ids"]
+    try:
+        save_checkpoint(run_dir / CHECKPOINT, cfg, ids, epochs, [], state, train_stats)
+        return run_dir / CHECKPOINT
+    except WriteError:
+        import tempfile
+
+        from .fileio import write_json, write_text
+
+        rescue = Path(tempfile.mkdtemp(prefix=f"stdp_emo-{run_dir.name}-"))
+        write_text(rescue / "config.toml", to_toml(cfg))
+        write_json(rescue / "split.json", split_info)
+        save_checkpoint(rescue / CHECKPOINT, cfg, ids, epochs, [], state, train_stats)
+        return rescue / CHECKPOINT
+
+
 def load_checkpoint(path: Path, cfg: ExperimentConfig, split_ids: list[str]):
     """Read a checkpoint; one-line :class:`DataError` if corrupt or not this run's.
 
@@ -366,7 +384,8 @@ def load_checkpoint(path: Path, cfg: ExperimentConfig, split_ids: list[str]):
         meta = json.loads(str(arrays.pop("meta")))
         state = NetworkState.from_arrays(arrays)
     except Exception as e:  # BadZipFile, KeyError, JSONDecodeError, ValueError
-        raise DataError(f"{path}: corrupt checkpoint ({type(e).__name__}: {e})") from None
+        from .records import npz_problem
+        raise DataError(f"{path}: corrupt checkpoint ({npz_problem(e)})") from None
     if meta.get("config_digest") != cfg.digest():
         raise DataError(f"{path}: checkpoint was written with another config "
                         f"(digest {meta.get('config_digest')} != {cfg.digest()})")
@@ -439,6 +458,9 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
                  platform.python_version(), cfg.digest(), " (resumed)" if resume else "")
         if resume is None:
             record.write_text("config.toml", to_toml(cfg))
+            record.write_json(RUN_INFO, {"model_name": model_name})
+        elif model_name is None and (record.path / RUN_INFO).is_file():
+            model_name = json.loads((record.path / RUN_INFO).read_text()).get("model_name")
         timings: dict[str, float] = {}
         prep = prepare(cfg, progress=progress)
         timings["features_s"] = prep.feature_seconds
@@ -465,7 +487,8 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
                  comp.n_synapses)
 
         if resume is None:
-            state = initial_state(comp, cfg.network, cfg.train.seed)
+            state = initial_state(comp, cfg.network, cfg.train.seed,
+                                  samples=rows(prep.inputs, prep.train_idx))
         rng = np.random.default_rng(cfg.train.seed)
         orders = [rng.permutation(prep.train_idx) for _ in range(cfg.train.epochs)]
         latest = {"epoch": start_epoch, "queue": start_queue, "state": state, "made": 0,
@@ -482,7 +505,11 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
             latest.update(queue=queue, state=st,
                           made=latest["made"] + cfg.train.chunk_size)
             if checkpoint_every and latest["made"] - latest["saved_at"] >= checkpoint_every:
-                checkpoint()
+                try:
+                    checkpoint()
+                except WriteError as e:      # training goes on; the next one may succeed
+                    latest["saved_at"] = latest["made"]
+                    log.warning("checkpoint not written: %s", e)
 
         with CompiledNetwork(comp, cfg.network, cfg.encoding, learning=True,
                              chunk_size=cfg.train.chunk_size) as learn, _sigterm_as_interrupt():
@@ -506,7 +533,11 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
                              epoch + 1, res.seconds, res.stats["spikes_per_sample_mean"])
                     latest.update(epoch=epoch + 1, queue=[], state=state)
             except KeyboardInterrupt:
-                checkpoint()
+                try:
+                    checkpoint()
+                except WriteError as e:
+                    raise WriteError(f"interrupted, and the checkpoint was not written: {e}") \
+                        from None
                 log.warning("interrupted: checkpoint written to %s; continue with "
                             "stdp-emo train --resume %s", ckpt_path, record.path)
                 raise
@@ -541,8 +572,6 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
                 "label": timings["label_s"] / max(ev["label"].presentations, 1),
                 "test": timings["test_s"] / max(ev["test"].presentations, 1)},
         }
-        record.write_json("metrics.json", metrics)
-        record.write_json("predictions.json", results["predictions"])
         encoding = (prep.encoder.to_arrays() if prep.encoder is not None else
                     {k: np.zeros(0) for k in ("scale_low", "scale_high", "code_mean", "code_sd")})
         model = Model(cfg, {**state.to_arrays(), "assignments": ev["assignments"],
@@ -560,11 +589,26 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
                        "accuracy": metrics["unsupervised"]["accuracy"],
                        "fallback_class": fallback_class(prep),
                        "stdp_emo_version": __version__})
-        model_dir = save_model(model, model_name or record.path.name, home=models_home)
+        try:
+            model_dir = save_model(model, model_name or record.path.name, home=models_home)
+        except WriteError as e:
+            kept = keep_trained(record.path, cfg, split_info, state, train_stats)
+            raise WriteError(f"{e}; the trained network is kept in {kept}: once the folder "
+                             f"is writable, write the model with "
+                             f"stdp-emo train --resume {kept.parent}") from None
         log.info("model written to %s", model_dir)
-        record.write_json("model.json", {"model_dir": str(model_dir)})
+        try:
+            record.write_json("metrics.json", metrics)
+            record.write_json("predictions.json", results["predictions"])
+            record.write_json("model.json", {"model_dir": str(model_dir)})
+        except WriteError as e:
+            raise WriteError(f"{e}; the model was written to {model_dir}, but its run record "
+                             f"{record.path} is incomplete") from None
         ckpt_path.unlink(missing_ok=True)
         return {"metrics": metrics, "run_dir": record.path, "model_dir": model_dir}
+    except BaseException as e:
+        record.fail(e)
+        raise
     finally:
         record.close()
 
@@ -693,6 +737,9 @@ def evaluate_model(model_dir: str | Path, root: str | None = None, *, progress: 
         record.write_json("predictions.json", results["predictions"])
         return {"metrics": metrics, "run_dir": record.path,
                 "predictions": results["predictions"]}
+    except BaseException as e:
+        record.fail(e)
+        raise
     finally:
         record.close()
 

@@ -3,6 +3,10 @@
 A crash or Ctrl-C while writing leaves either the old file or no file, never a
 half-written one.  Directories (trained models) are written the same way: into
 a temporary sibling directory that is renamed into place when complete.
+
+Every :class:`OSError` raised while writing (permission, read-only file system,
+full disk) becomes one :class:`~stdp_emo.errors.WriteError` line naming the
+folder and what is wrong.
 """
 from __future__ import annotations
 
@@ -15,6 +19,29 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
+
+from .errors import WriteError, write_error
+
+
+@contextlib.contextmanager
+def writing(target: str | os.PathLike) -> Iterator[None]:
+    """Turn an :class:`OSError` raised in the block into a one-line :class:`WriteError`."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except FileExistsError:
+        raise
+    except OSError as e:
+        raise write_error(target, e) from None
+
+
+def make_dir(path: str | os.PathLike, exist_ok: bool = True) -> Path:
+    """``mkdir -p``, with a one-line :class:`WriteError` on failure."""
+    path = Path(path)
+    with writing(path.parent):
+        path.mkdir(parents=True, exist_ok=exist_ok)
+    return path
 
 
 @contextlib.contextmanager
@@ -30,14 +57,17 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
         right extension).
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    os.chmod(tmp, 0o666 & ~_umask())
+    with writing(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp",
+                                   dir=target.parent)
+        os.close(fd)
+        tmp = Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
     try:
-        yield tmp
-        os.replace(tmp, target)
+        with writing(target.parent):
+            yield tmp
+            os.replace(tmp, target)
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -73,12 +103,17 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     target = Path(target)
     if target.exists():
         raise FileExistsError(f"{target}: already exists, refusing to overwrite")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    os.chmod(tmp, 0o777 & ~_umask())
+    with writing(target.parent):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        os.chmod(tmp, 0o777 & ~_umask())
     try:
-        yield tmp
-        os.rename(tmp, target)
+        with writing(target.parent):
+            try:
+                yield tmp
+            except WriteError as e:     # a file inside: name the folder, not the temporary one
+                raise WriteError(str(e).replace(str(tmp), str(target.parent))) from None
+            os.rename(tmp, target)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

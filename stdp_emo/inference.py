@@ -245,5 +245,8 @@ def evaluate_all(model_dir, root, *, dataset: str | None = None, progress: bool 
         if skipped:
             log.warning("%d clips skipped (listed in metrics.json)", len(skipped))
         return {"metrics": metrics, "run_dir": record.path, "predictions": predictions}
+    except BaseException as e:
+        record.fail(e)
+        raise
     finally:
         record.close()

@@ -44,6 +44,12 @@ log = logging.getLogger(__name__)
 b2.prefs.logging.file_log = False
 b2.prefs.logging.std_redirection = False
 b2.prefs.logging.console_log_level = "WARNING"
+# One Ctrl-C must stop training: with Brian2's default, the first SIGINT only asks the
+# simulation to stop, and the standalone binary then ends the chunk early and exits 0,
+# so a cut-short chunk would be taken as a finished one.  Off, SIGINT raises
+# KeyboardInterrupt at once; the chunk in progress is dropped and the checkpoint holds
+# the state after the last finished chunk.
+b2.prefs.core.stop_on_keyboard_interrupt = False
 
 
 @dataclass
@@ -81,14 +87,43 @@ class NetworkState:
                     if k.startswith("theta__")})
 
 
-def initial_state(comp: Composition, net: NetworkConfig, seed: int) -> NetworkState:
-    """DC15-code initial weights ``(rand + 0.01) * w_init_max`` and theta ``theta_init``.
+def initial_state(comp: Composition, net: NetworkConfig, seed: int,
+                  samples: dict | None = None) -> NetworkState:
+    """Initial weights and theta ``theta_init``.
+
+    ``net.w_init = "random"``: DC15-code weights ``(rand + 0.01) * w_init_max``.
+    ``"samples"`` (imprinting): every excitatory neuron of a layer fed by an input
+    starts from the input code of one training sample (drawn without replacement
+    while there are enough, no labels), at the synapses it has, plus the DC15
+    random part scaled by ``w_init_max`` times the mean of that code, and is then
+    scaled to its column sum ``norm_total`` and clipped at ``w_max``.  Other
+    projections (visual -> audio, exc -> multimodal) start random as in DC15.
+
+    Parameters
+    ----------
+    samples : dict, optional
+        Input name -> training rows, values in [0, 1], shape (n_samples, n_inputs);
+        needed for ``"samples"``.
 
     Projections draw in the composition's order from one generator seeded with ``seed``.
     """
     rng = np.random.default_rng(seed)
     weights = {p.name: (rng.random(p.n_synapses) + 0.01) * net.w_init_max
                for p in comp.projections}
+    if net.w_init == "samples":
+        if not samples:
+            raise ValueError("w_init = 'samples' needs the training samples")
+        for p in comp.projections:
+            if not p.source.endswith("_input"):
+                continue
+            x = np.asarray(samples[p.source[: -len("_input")]], float)
+            n_post = int(p.post.max()) + 1 if p.n_synapses else 0
+            pick = rng.choice(len(x), n_post, replace=n_post > len(x))
+            w = x[pick[p.post], p.pre]
+            w = w + weights[p.name] * max(float(x.mean()), 1e-3)
+            total = np.bincount(p.post, weights=w, minlength=n_post)
+            w = w * (p.norm_total / np.maximum(total, 1e-12))[p.post]
+            weights[p.name] = np.minimum(w, net.w_max)
     theta = {layer.name: np.full(layer.n_neurons, net.theta_init_mv * 1e-3)
              for layer in comp.layers}
     return NetworkState(weights, theta)

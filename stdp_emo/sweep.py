@@ -765,6 +765,9 @@ def run_sweep(grid: Grid, *, resume: str | Path | None = None, runs_home: Path |
         with _exclusive(sweep_dir):
             return _run(grid, points, record, sweep_dir, resume is not None, scheduler, workers,
                         client, job, features, progress, say, t_start)
+    except BaseException as e:
+        record.fail(e)
+        raise
     finally:
         record.close()
 

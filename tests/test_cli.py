@@ -218,3 +218,80 @@ def test_predict_and_evaluate_all_on_new_recordings(isolated, capsys):
     # --all without --root is a one-line error
     assert main(["evaluate", str(model), "--all"]) == 2
     assert "--all needs --root" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_model_write_failure_keeps_the_trained_network_and_resume_writes_it(isolated, capsys,
+                                                                            monkeypatch):
+    import errno
+    import os
+
+    import stdp_emo.fileio as fileio
+    from stdp_emo.records import load_model
+
+    real_rename = os.rename
+
+    def full_disk(src, dst):                # the models folder is full; the rest is fine
+        if str(dst).startswith(str(isolated / "models")):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_rename(src, dst)
+
+    tiny = str(REPO_CONFIGS / "tiny.toml")
+    with monkeypatch.context() as m:
+        m.setattr(fileio.os, "rename", full_disk)           # the model folder's final rename
+        assert main(["train", "--config", tiny, "--quiet", "--name", "kept"]) == 2
+    (err,) = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("error: ")]
+    assert "cannot write (no space left on the device)" in err
+    (run,) = (isolated / "runs" / "synthetic").iterdir()
+    assert f"stdp-emo train --resume {run}" in err and str(isolated / "models") in err
+    assert json.loads((run / "status.json").read_text())["status"] == "failed"
+    assert "cannot write" in (run / "log.txt").read_text()
+    assert not (isolated / "models").exists() or not any((isolated / "models").iterdir())
+    with np.load(run / "checkpoint.npz", allow_pickle=False) as z:
+        kept = {k: z[k] for k in z.files if k.startswith(("w__", "theta__"))}
+        assert json.loads(str(z["meta"]))["queue"] == []            # training had finished
+
+    assert main(["train", "--resume", str(run), "--quiet"]) == 0
+    model = load_model(isolated / "models" / "kept")              # the name given first
+    for k, v in kept.items():
+        np.testing.assert_array_equal(model.arrays[k], v, err_msg=k)
+    assert json.loads((run / "status.json").read_text()) == {"status": "complete"}
+    assert not (run / "checkpoint.npz").exists() and os.path.isfile(run / "metrics.json")
+
+
+@pytest.mark.slow
+def test_one_sigint_stops_training_with_a_checkpoint_that_resumes_exactly(isolated, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from stdp_emo.records import load_model
+
+    cfg = tmp_path / "long.toml"
+    cfg.write_text((REPO_CONFIGS / "tiny.toml").read_text().replace("epochs = 1", "epochs = 12"))
+    argv = [sys.executable, "-m", "stdp_emo", "train", "--config", str(cfg), "--quiet"]
+    # as a terminal's Ctrl-C: SIGINT to the whole process group (Python and the simulator)
+    proc = subprocess.Popen(argv + ["--name", "cut", "--checkpoint-every", "16"],
+                            start_new_session=True, stderr=subprocess.PIPE, text=True)
+    runs = isolated / "runs" / "synthetic"
+    deadline = time.time() + 300
+    while time.time() < deadline and not list(runs.glob("*/checkpoint.npz")):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    (run,) = runs.iterdir()
+    assert (run / "checkpoint.npz").is_file() and not (run / "metrics.json").exists()
+    assert json.loads((run / "status.json").read_text())["status"] == "interrupted"
+    with np.load(run / "checkpoint.npz", allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+    assert meta["epoch"] < 12                                   # stopped early, not at the end
+
+    assert main(["train", "--resume", str(run), "--quiet"]) == 0
+    assert main(["train", "--config", str(cfg), "--quiet", "--name", "whole"]) == 0
+    a, b = load_model(isolated / "models" / "cut").arrays, load_model(isolated / "models" / "whole").arrays
+    assert set(a) == set(b)
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)

@@ -85,7 +85,7 @@ def test_vision_noise_uses_noisy_events(monkeypatch):
 
     def fake_clip_input(path, cfg, cache, noise_rate_hz=0.0, noise_seed=0):
         seen.append((path, noise_rate_hz))
-        return np.full(4, noise_rate_hz), 0, True, 1.0
+        return np.full(4, noise_rate_hz), 0, True, 1.0, None
 
     monkeypatch.setattr(visual, "clip_input", fake_clip_input)
     out = rob.degraded_inputs(prep, ExperimentConfig(), None, "vision_noise", level=5.0)

@@ -103,3 +103,29 @@ def test_crossmodal_synapses_learn_from_paired_activity_only(runtime_device):
     w0, w_silent, built = _crossmodal_run(b2, 0.0, 0.0)
     assert built.monitors["audio"].num_spikes == 0
     np.testing.assert_allclose(w_silent, w0, rtol=1e-12)
+
+
+def test_window_that_does_not_fit_is_a_config_error_naming_it():
+    from stdp_emo.config import ExperimentConfig
+    from stdp_emo.errors import ConfigError
+    from stdp_emo.network.composition import composition_for
+
+    cfg = ExperimentConfig().replace(encoding={"audio_code": "image"}, network={"window": 100})
+    with pytest.raises(ConfigError, match=r"\[network\] window = 100, stride = 10: window "):
+        composition_for(cfg, {"audio": (1, 40, 40)})
+
+
+def test_unused_input_frames_are_named(caplog):
+    from stdp_emo.config import ExperimentConfig
+    from stdp_emo.network.composition import composition_for
+
+    cfg = ExperimentConfig().replace(encoding={"audio_code": "image"},
+                                     network={"stride": 100, "n_features": 2})
+    with caplog.at_level("WARNING", logger="stdp_emo"):
+        comp = composition_for(cfg, {"audio": (1, 40, 40)})
+    assert comp.topologies["audio"].n_positions == 1
+    assert "columns 10-39 (of 40)" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="stdp_emo"):
+        composition_for(cfg.replace(network={"stride": 10}), {"audio": (1, 40, 40)})
+    assert caplog.text == ""                          # 10 + 3 x 10 = 40: every frame used

@@ -45,6 +45,9 @@ def test_partial_file_keeps_defaults(tmp_path):
     ('[network]\ndense_n_neurons = 0\n', "dense_n_neurons: must be > 0"),
     ('[train]\nvote = "majority"\n', "is not one of"),
     ('[audio]\nnormalisation = "utterance"\n', "is not one of"),
+    ('[network]\neta = -0.5\n', "network].eta: must be >= 0, got -0.5"),
+    ('[network]\nnu_post = -0.01\n', "network].nu_post: must be >= 0"),
+    ('[network]\nw_init = "zeros"\n', "is not one of"),
 ])
 def test_bad_config_names_file_and_key(tmp_path, text, needle):
     path = tmp_path / "bad.toml"

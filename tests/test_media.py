@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from stdp_emo.datasets import media
 from stdp_emo.datasets.media import read_audio
 from stdp_emo.errors import DataError
 
@@ -144,3 +145,34 @@ def test_directory_is_not_a_file(tmp_path):
     (tmp_path / "d.wav").mkdir()
     with pytest.raises(DataError, match="not a file"):
         read_audio(tmp_path / "d.wav", SR)
+
+
+def test_truncated_wav_is_used_with_a_warning_naming_it(tmp_path):
+    path = tmp_path / "cut.wav"
+    sf.write(path, tone(2.0), SR, subtype="PCM_16")
+    assert media.wav_truncation(path) == ""
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.warns(UserWarning, match=r"cut.wav: WAV is truncated: its header declares 2.00 s"):
+        y = read_audio(path, SR)
+    assert abs(y.size / SR - 1.0) < 0.01
+
+
+def test_wav_cut_to_its_first_bytes_is_reported_as_truncated(tmp_path):
+    path = tmp_path / "stub.wav"
+    sf.write(path, np.concatenate([np.zeros(SR // 2), tone(1.0)]), SR, subtype="PCM_16")
+    path.write_bytes(path.read_bytes()[:1000])              # only leading silence survives
+    with pytest.raises(DataError) as e:
+        read_audio(path, SR)
+    assert_one_line_error(e, path, "truncated")
+    assert "silent" in str(e.value)                          # and what is left
+
+
+def test_symlink_loop_and_broken_link_are_named(tmp_path):
+    loop, broken = tmp_path / "loop.wav", tmp_path / "broken.wav"
+    loop.symlink_to(loop.name)
+    broken.symlink_to("nothing.wav")
+    with pytest.raises(DataError, match="symbolic link loop"):
+        read_audio(loop, SR)
+    with pytest.raises(DataError, match=r"broken symbolic link \(to nothing.wav\)"):
+        read_audio(broken, SR)

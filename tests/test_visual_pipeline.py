@@ -77,3 +77,40 @@ def test_audio_and_video_of_very_different_durations_are_named(tmp_path):
     assert str(ds.clips[1].video_path) in msg and ds.clips[1].audio_path.name in msg
     assert "1.00 s" in msg and "3.00 s" in msg and "\n" not in msg
     assert duration_mismatches(ds, np.array([3.0, np.nan, 3.1])) == {}   # unknown: not compared
+
+
+def _one_clip_dataset(tmp_path, frames):
+    from stdp_emo.datasets.faces import write_video
+
+    clip_dir = tmp_path / "Actor_01"
+    clip_dir.mkdir()
+    sf.write(clip_dir / "03-01-05-01-01-01-01.wav", _speechlike(), 16000)
+    video = write_video(clip_dir / "02-01-05-01-01-01-01.mp4", frames, fps=30)
+    return ravdess.load(tmp_path), video
+
+
+def test_damaged_video_is_used_counted_and_named_on_every_run(tmp_path):
+    from stdp_emo.datasets.faces import render_face_video
+
+    frames = render_face_video(5, 2, 1, duration_s=1.2, fps=30, size=(120, 120), seed=1)
+    ds, video = _one_clip_dataset(tmp_path, frames)
+    data = video.read_bytes()
+    video.write_bytes(data[: len(data) * 4 // 5])           # cut off: the first frames decode
+    for _ in range(2):                                       # computed, then from the cache
+        vis = extract_visual_dataset(ds, VisualConfig(crop_size=40), cache_dir=tmp_path / "c",
+                                     progress=False, workers=1)
+        assert vis.ok[0] and list(vis.damaged) == [ds.clips[0].id]
+        assert "damaged or truncated" in vis.damaged[ds.clips[0].id]
+        assert vis.summary()["damaged"] == vis.damaged
+
+
+def test_one_frame_video_is_refused(tmp_path):
+    from stdp_emo.datasets.faces import render_face_video
+
+    frames = render_face_video(5, 2, 1, duration_s=1.0, fps=30, size=(120, 120), seed=1)[:1]
+    ds, _ = _one_clip_dataset(tmp_path, frames)
+    vis = extract_visual_dataset(ds, VisualConfig(crop_size=40), cache_dir=tmp_path / "c",
+                                 progress=False, workers=1)
+    assert not vis.ok[0]
+    (err,) = vis.errors.values()
+    assert "only 1 frame" in err and "02-01-05-01-01-01-01.mp4" in err

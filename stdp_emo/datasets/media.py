@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -51,12 +52,21 @@ def read_audio(path: str | os.PathLike, sample_rate: int) -> np.ndarray:
         raise ValueError(f"sample_rate must be positive, got {sample_rate}")
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"{path}: {'not a file' if path.exists() else 'file not found'}")
+        raise DataError(f"{path}: {missing_reason(path)}")
     if path.suffix.lower() in SOUNDFILE_SUFFIXES:
         y, native_rate = _read_soundfile(path)
     else:
         y, native_rate = _read_container(path)
-    _check_signal(path, y)
+    short = wav_truncation(path)
+    try:
+        _check_signal(path, y)
+    except DataError as e:
+        if short:                 # name the cause: what is left is empty or silent
+            raise DataError(f"{path}: {short} ({str(e).removeprefix(f'{path}: ')})") from None
+        raise
+    if short:
+        warnings.warn(f"{path}: {short}; using the {y.size / max(native_rate, 1):.2f} s present",
+                      stacklevel=2)
     if native_rate != sample_rate:
         import librosa
 
@@ -89,6 +99,57 @@ def audio_seconds(path: str | os.PathLike) -> float:
     except Exception:  # unreadable: the feature extraction names the file
         pass
     return float("nan")
+
+
+def missing_reason(path: Path) -> str:
+    """Why ``path`` is not a readable file: not found, a directory, or a broken or looping link."""
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:                    # Python < 3.13: a symlink loop
+            return "symbolic link loop"
+        except OSError as e:
+            import errno
+            return ("symbolic link loop" if e.errno == errno.ELOOP
+                    else f"broken symbolic link (to {os.readlink(path)})")
+    return "not a file" if path.exists() else "file not found"
+
+
+def wav_truncation(path: str | os.PathLike) -> str:
+    """``""``, or one line when a WAV file holds fewer data bytes than its header declares.
+
+    (A file cut off while being copied: soundfile reads what is there without a word.)
+    Only RIFF/WAVE files are checked; anything else gives ``""``.
+    """
+    import struct
+
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return ""
+            pos, rate, block = 12, 0, 0
+            while pos + 8 <= size:
+                fh.seek(pos)
+                cid, n = struct.unpack("<4sI", fh.read(8))
+                if cid == b"fmt ":
+                    fmt = fh.read(16)
+                    if len(fmt) == 16:
+                        rate, block = struct.unpack("<I", fmt[4:8])[0], struct.unpack("<H", fmt[12:14])[0]
+                elif cid == b"data":
+                    have = size - pos - 8
+                    if n in (0, 0xFFFFFFFF) or have >= n:    # 0 / -1: streamed, size unknown
+                        return ""
+                    if rate and block:
+                        return (f"WAV is truncated: its header declares {n / block / rate:.2f} s "
+                                f"of audio, the file holds {have / block / rate:.2f} s")
+                    return f"WAV is truncated: header declares {n} data bytes, file holds {have}"
+                pos += 8 + n + (n & 1)
+    except OSError:
+        return ""
+    return ""
 
 
 def _read_soundfile(path: Path) -> tuple[np.ndarray, int]:

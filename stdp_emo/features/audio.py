@@ -25,6 +25,7 @@ import json
 import logging
 import multiprocessing
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -285,7 +286,7 @@ def speaker_normalise(features: np.ndarray, n_valid: np.ndarray, speakers) -> np
 
 
 # ------------------------------------------------------------------ dataset
-def _clip_features(clip: Clip, cfg: AudioConfig) -> tuple[np.ndarray | None, int, str]:
+def _clip_features(clip: Clip, cfg: AudioConfig) -> tuple[np.ndarray | None, int, str, str]:
     """Features of one clip, or the error message of a bad clip (runs in workers).
 
     Returns
@@ -293,14 +294,20 @@ def _clip_features(clip: Clip, cfg: AudioConfig) -> tuple[np.ndarray | None, int
     features : ndarray, shape (n_coeff, n_frames), or None on error
     n_valid : int (0 on error)
     error : str ("" on success)
+    damage : str
+        "" or the reader's line about a truncated file (its samples are used).
     """
     try:
         if clip.audio_path is None:
             raise DataError(f"clip {clip.id}: has no audio file")
-        features, n_valid = extract(read_audio(clip.audio_path, cfg.sample_rate_hz), cfg)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = read_audio(clip.audio_path, cfg.sample_rate_hz)
+        features, n_valid = extract(y, cfg)
     except DataError as e:
-        return None, 0, str(e)
-    return features, n_valid, ""
+        return None, 0, str(e), ""
+    damage = [str(w.message) for w in caught if "truncated" in str(w.message)]
+    return features, n_valid, "", damage[0] if damage else ""
 
 
 def _file_stamp(path: Path | None) -> list:
@@ -337,6 +344,8 @@ def _load_cache(path: Path, n_coeff: int, n_frames: int) -> dict[str, np.ndarray
     try:
         with np.load(path, allow_pickle=False) as z:
             d = {k: z[k] for k in ("features", "n_valid", "ids", "bad_ids", "bad_errors")}
+            if "damaged_errors" in z.files:
+                d["damaged_errors"] = z["damaged_errors"]
         ok = (d["features"].ndim == 3 and d["features"].shape[1:] == (n_coeff, n_frames)
               and d["n_valid"].shape == d["ids"].shape == d["features"].shape[:1]
               and d["bad_ids"].shape == d["bad_errors"].shape)
@@ -354,9 +363,10 @@ def _single_threaded() -> None:
 
 
 def _compute(clips: list[Clip], cfg: AudioConfig, skip_bad: bool, progress: bool,
-             workers: int) -> tuple[list, list]:
-    """Features of ``clips`` in order; returns (good: [(id, features, n_valid)], bad: [(id, error)])."""
-    good, bad = [], []
+             workers: int) -> tuple[list, list, list]:
+    """Features of ``clips`` in order; returns (good: [(id, features, n_valid)], bad: [(id, error)],
+    damaged: [(id, line)] for files used although truncated)."""
+    good, bad, damaged = [], [], []
     # import librosa's lazily loaded submodules once, before forking (~3 s each otherwise)
     librosa.effects.trim, librosa.feature.melspectrogram  # noqa: B018
     with threadpool_limits(limits=1):
@@ -369,9 +379,11 @@ def _compute(clips: list[Clip], cfg: AudioConfig, skip_bad: bool, progress: bool
         else:
             results = (_clip_features(c, cfg) for c in clips)
         try:
-            for clip, (features, n_valid, error) in tqdm(
+            for clip, (features, n_valid, error, damage) in tqdm(
                     zip(clips, results), total=len(clips), desc="audio features",
                     disable=not progress):
+                if damage:
+                    damaged.append((clip.id, damage))
                 if error and not skip_bad:
                     raise DataError(error)
                 if error:
@@ -382,7 +394,7 @@ def _compute(clips: list[Clip], cfg: AudioConfig, skip_bad: bool, progress: bool
         finally:
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
-    return good, bad
+    return good, bad, damaged
 
 
 def extract_dataset(dataset: Dataset, cfg: AudioConfig, cache_dir: str | Path | None = None,
@@ -433,7 +445,7 @@ def extract_dataset(dataset: Dataset, cfg: AudioConfig, cache_dir: str | Path | 
         clips = list(dataset.clips)
         if workers is None:
             workers = 2 if len(clips) > PARALLEL_MIN_CLIPS and (os.cpu_count() or 1) >= 2 else 1
-        good, bad = _compute(clips, cfg, skip_bad, progress, workers)
+        good, bad, damaged = _compute(clips, cfg, skip_bad, progress, workers)
         cached = {
             "features": (np.stack([g[1] for g in good]) if good
                          else np.zeros((0, n_coeff, cfg.n_frames), np.float32)),
@@ -441,6 +453,7 @@ def extract_dataset(dataset: Dataset, cfg: AudioConfig, cache_dir: str | Path | 
             "ids": np.array([g[0] for g in good], dtype=str),
             "bad_ids": np.array([b[0] for b in bad], dtype=str),
             "bad_errors": np.array([b[1] for b in bad], dtype=str),
+            "damaged_errors": np.array([d[1] for d in damaged], dtype=str),
         }
         write_npz(path, **cached)
     elif cached["bad_ids"].size:
@@ -448,5 +461,9 @@ def extract_dataset(dataset: Dataset, cfg: AudioConfig, cache_dir: str | Path | 
             raise DataError(str(cached["bad_errors"][0]))
         for error in cached["bad_errors"]:
             log.warning("skipping %s", error)
+    damaged = cached.get("damaged_errors", np.zeros(0, str))
+    if damaged.size:                       # on every run, cached or not
+        log.warning("%d audio files are damaged or truncated (their samples are used), e.g. %s",
+                    damaged.size, damaged[0])
     return (cached["features"].astype(np.float32, copy=False),
             cached["n_valid"].astype(np.int64, copy=False), cached["ids"])

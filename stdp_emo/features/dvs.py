@@ -43,7 +43,7 @@ EVENT_DTYPE = np.dtype([("x", "<i2"), ("y", "<i2"), ("t", "<i8"), ("p", "i1")])
 SENSOR_SIZE = (100, 100, 2)
 """(width, height, polarities) of the emulated sensor = the face crop size."""
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2      # 2: info records decoder damage
 """Bump when :func:`emulate` changes its output for the same config (invalidates caches)."""
 
 
@@ -452,7 +452,9 @@ def load_or_compute(video_path: str | os.PathLike, cfg: DVSConfig = DVSConfig(),
         Shape (n_events,), :data:`EVENT_DTYPE`.
     info : dict
         ``face_found`` (bool), ``detections``, ``frames`` (int), ``t_start_us``,
-        ``t_end_us`` (the clip span, for ``events_to_input(t_range=...)``).
+        ``t_end_us`` (the clip span, for ``events_to_input(t_range=...)``),
+        ``damaged`` (the decoder's "damaged or truncated" line, or None; kept in
+        the cache so that it is reported on every run).
 
     Raises
     ------
@@ -471,9 +473,18 @@ def load_or_compute(video_path: str | os.PathLike, cfg: DVSConfig = DVSConfig(),
                     return z["events"].astype(EVENT_DTYPE, copy=False), info
             except (OSError, ValueError, KeyError) as e:
                 warnings.warn(f"{path}: unreadable event cache ({e}); recomputing", stacklevel=2)
-    frames, ts, info = crop_video(video_path, size=crop_size)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frames, ts, info = crop_video(video_path, size=crop_size)
+    damaged = [str(w.message) for w in caught if "damaged or truncated" in str(w.message)]
+    for w in caught:                      # passed on: the caller decides what to show
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if len(frames) < 2:
+        raise DataError(f"{video_path}: only {len(frames)} frame; an event camera needs at "
+                        "least 2 (damaged or truncated?)")
     events = emulate(frames, ts, cfg)
-    info = {**info, "t_start_us": int(ts[0]), "t_end_us": int(ts[-1]) + 1}
+    info = {**info, "t_start_us": int(ts[0]), "t_end_us": int(ts[-1]) + 1,
+            "damaged": damaged[0] if damaged else None}
     if path is not None:
         write_npz(path, events=events, info=np.array(json.dumps(info)))
     return events, info

@@ -46,6 +46,9 @@ class VisualFeatures:
         Ids of clips where no face was detected (a centre crop was used).
     errors : dict
         Clip id -> one-line error, for skipped clips.
+    damaged : dict
+        Clip id -> the decoder's line, for videos that are damaged or truncated
+        (used with the frames that could be decoded).
     """
 
     inputs: np.ndarray
@@ -54,6 +57,7 @@ class VisualFeatures:
     seconds: np.ndarray | None = None
     faces_not_found: list = field(default_factory=list)
     errors: dict = field(default_factory=dict)
+    damaged: dict = field(default_factory=dict)
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -64,18 +68,24 @@ class VisualFeatures:
     def summary(self) -> dict:
         return {"clips": int(self.ok.size), "skipped": int((~self.ok).sum()),
                 "faces_not_found": len(self.faces_not_found),
+                "damaged": self.damaged,
                 "events_per_clip_mean": float(self.events_per_clip[self.ok].mean()) if self.ok.any() else 0.0,
                 "errors": self.errors}
 
 
 def clip_input(video_path, cfg: VisualConfig, cache_dir, noise_rate_hz: float = 0.0,
-               noise_seed: int = 0) -> tuple[np.ndarray, int, bool, float]:
-    """Input vector, event count, face-found flag and duration (s) of one video.
+               noise_seed: int = 0) -> tuple[np.ndarray, int, bool, float, str | None]:
+    """Input vector, event count, face-found flag, duration (s) and damage of one video.
+
+    The damage is the decoder's one line when the file is damaged or truncated (the
+    frames that could be decoded are used), else None.
 
     ``noise_rate_hz`` > 0 adds uniformly random events (per pixel and
     polarity, per second; see :func:`~stdp_emo.features.dvs.add_noise_events`).
     """
     with warnings.catch_warnings():
+        # shown once per dataset by the caller: damage (from ``info``, cached too) and the
+        # faces not found (from the flag), counted and named in the run record
         warnings.simplefilter("ignore")
         events, info = load_or_compute(video_path, cfg.dvs(), cache_dir, cfg.crop_size)
     size = (cfg.crop_size, cfg.crop_size, 2)
@@ -87,7 +97,7 @@ def clip_input(video_path, cfg: VisualConfig, cache_dir, noise_rate_hz: float = 
                         rate_percentile=cfg.rate_percentile)
     seconds = (info["t_end_us"] - info["t_start_us"]) / 1e6
     return (np.asarray(x, dtype=np.float64), int(events.size), bool(info.get("face_found", True)),
-            float(seconds))
+            float(seconds), info.get("damaged"))
 
 
 def _one(args):
@@ -138,6 +148,9 @@ def extract_visual_dataset(dataset: Dataset, cfg: VisualConfig, cache_dir: Path 
     if out.faces_not_found:
         log.warning("no face found in %d videos (centre crop used), e.g. %s",
                     len(out.faces_not_found), out.faces_not_found[0])
+    if out.damaged:
+        log.warning("%d videos are damaged or truncated (their decodable frames are used), "
+                    "e.g. %s", len(out.damaged), next(iter(out.damaged.values())))
     if out.errors:
         log.warning("%d clips skipped for their video, e.g. %s", len(out.errors),
                     next(iter(out.errors.values())))
@@ -148,7 +161,9 @@ def _store(out: VisualFeatures, k: int, clip, res, err) -> None:
     if err is not None:
         out.errors[clip.id] = err
         return
-    x, n, face, seconds = res
+    x, n, face, seconds, damaged = res
+    if damaged:
+        out.damaged[clip.id] = damaged
     out.inputs[k] = x
     out.events_per_clip[k] = n
     out.seconds[k] = seconds

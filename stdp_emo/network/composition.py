@@ -21,11 +21,15 @@ visual input (MBY19: visual information precedes auditory processing).
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import ConfigError
 from .topology import ConvTopology
+
+log = logging.getLogger(__name__)
 
 MODES = ("audio", "visual", "early_fusion", "crossmodal")
 MULTIMODAL = ("early_fusion", "crossmodal")
@@ -207,3 +211,35 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
         readout = "fusion"
     return Composition(mode, inputs, layers, projections, readout,
                        {m: topologies[m] for m in needed})
+
+
+def composition_for(cfg, input_shapes: dict) -> Composition:
+    """The network of ``cfg``'s mode for inputs of these shapes (training and loading alike).
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+    input_shapes : dict
+        Modality -> input shape (C, H, W) as stored in a model (audio: (1, n_coeff,
+        n_frames) for the image code, (1, n_coeff, bins) for the population code).
+    """
+    from .topology import audio_layer_topology, conv_topology
+
+    net = cfg.network
+    topologies = {}
+    try:
+        if "audio" in input_shapes:
+            topologies["audio"] = audio_layer_topology(cfg.encoding, net,
+                                                       tuple(input_shapes["audio"]))
+        if "visual" in input_shapes:
+            topologies["visual"] = conv_topology(tuple(input_shapes["visual"]),
+                                                 (net.window, net.window),
+                                                 (net.stride, net.stride), net.n_features)
+    except ValueError as e:
+        raise ConfigError(f"[network] window = {net.window}, stride = {net.stride}: {e}") from None
+    for m, topo in topologies.items():
+        unused = topo.unused_inputs()
+        if unused:
+            log.warning("[network] window = %d, stride = %d: the %s window positions leave %s "
+                        "of the %s input unused", net.window, net.stride, m, unused, m)
+    return compose(cfg.train.modality, topologies, net)

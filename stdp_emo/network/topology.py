@@ -69,6 +69,25 @@ class ConvTopology:
                                  np.arange(x0, x0 + self.window[1]), indexing="ij")
         return (cc * h * w + yy * w + xx).ravel()
 
+    def unused_inputs(self) -> str:
+        """Which input rows / columns no window position covers ("" when all are used).
+
+        E.g. ``"columns 380-387 (of 388)"`` for windows of 10 frames at stride 10
+        over 388 frames.
+        """
+        _, h, w = self.input_shape
+        parts = []
+        for axis, n, n_pos, size, step in (("rows", h, self.positions_hw[0], self.window[0],
+                                            self.stride[0]),
+                                           ("columns", w, self.positions_hw[1], self.window[1],
+                                            self.stride[1])):
+            used = np.zeros(n, bool)
+            for k in range(n_pos):
+                used[k * step: k * step + size] = True
+            if not used.all():
+                parts.append(f"{axis} {_ranges(np.flatnonzero(~used))} (of {n})")
+        return ", ".join(parts)
+
     def signature(self) -> tuple:
         """Hashable description of the shape (for compiled-code caches)."""
         return (self.input_shape, self.window, self.stride, self.n_features)
@@ -132,3 +151,15 @@ def audio_layer_topology(enc, net, input_shape: tuple[int, int, int]) -> ConvTop
     if enc.audio_code == "image":
         return audio_topology(h, w, net.window, net.stride, net.n_features)
     return conv_topology(tuple(input_shape), (h, w), (h, w), net.dense_n_neurons)
+
+
+def _ranges(idx: np.ndarray) -> str:
+    """``[3, 4, 5, 9]`` -> ``"3-5, 9"``."""
+    out, start = [], None
+    for k, v in enumerate(idx):
+        if start is None:
+            start = v
+        if k + 1 == len(idx) or idx[k + 1] != v + 1:
+            out.append(f"{start}-{v}" if v > start else f"{v}")
+            start = None
+    return ", ".join(out)

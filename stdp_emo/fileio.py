@@ -119,6 +119,14 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+def npz_problem(e: Exception) -> str:
+    """What is wrong with a ``.npz`` that numpy refused, without numpy's advice to unpickle."""
+    text = str(e)
+    if "allow_pickle" in text or "pickled" in text:
+        return "not a numpy .npz archive, or damaged"
+    return " ".join(text.split()) or type(e).__name__
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

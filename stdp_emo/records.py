@@ -28,7 +28,8 @@ import numpy as np
 
 from . import config as config_mod
 from .errors import DataError, StdpEmoError
-from .fileio import atomic_directory, make_dir, write_json, write_npz, write_text, writing
+from .fileio import (atomic_directory, make_dir, npz_problem, write_json, write_npz, write_text,
+                     writing)
 from .paths import models_home, runs_home
 
 MODEL_FILES = ("config.toml", "network.npz", "model.json")
@@ -72,14 +73,6 @@ def save_model(model: Model, name: str, home: Path | None = None) -> Path:
         write_npz(tmp / "network.npz", **{k: np.asarray(v) for k, v in model.arrays.items()})
         write_json(tmp / "model.json", model.info)
     return target
-
-
-def npz_problem(e: Exception) -> str:
-    """What is wrong with a ``.npz`` that numpy refused, without numpy's advice to unpickle."""
-    text = str(e)
-    if "allow_pickle" in text or "pickled" in text:
-        return "not a numpy .npz archive, or damaged"
-    return " ".join(text.split()) or type(e).__name__
 
 
 def load_model(path: str | Path) -> Model:

@@ -22,7 +22,6 @@ import gc
 import hashlib
 import json
 import logging
-import os
 import shutil
 import time
 from dataclasses import dataclass, field

@@ -124,7 +124,7 @@ def test_conditions_follow_the_modalities():
 
 
 def test_checkpoint_round_trip_and_refusals(tmp_path):
-    from stdp_emo.experiment import load_checkpoint, save_checkpoint
+    from stdp_emo.checkpoints import load_checkpoint, save_checkpoint
     from stdp_emo.simulate import NetworkState
 
     cfg = ExperimentConfig()

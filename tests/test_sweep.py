@@ -82,7 +82,8 @@ def test_modality_values_come_from_the_config_not_a_list_of_our_own():
     import typing
 
     for m in typing.get_args(typing.get_type_hints(C.TrainConfig)["modality"]):
-        assert sweep.parse_grid(f'[grid]\n"train.modality" = ["{m}"]\n').points()
+        (point,) = sweep.parse_grid(f'[grid]\n"train.modality" = ["{m}"]\n').points()
+        assert point.values == {"train.modality": m} and point.config.train.modality == m
 
 
 def test_missing_grid_file(tmp_path):

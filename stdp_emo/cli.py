@@ -44,12 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the config's, else synthetic)")
     t.add_argument("--root", help="dataset folder")
     t.add_argument("--config", help="TOML config file (see configs/)")
-    t.add_argument("--modality", choices=["audio", "visual", "early_fusion", "crossmodal"],
+    t.add_argument("--modality", choices=_choices("TrainConfig", "modality"),
                    help="what the network learns from: audio (default), visual, or both, composed "
                    "as early fusion or cross-modal enhancement (vision needs face videos: see "
-                   "`stdp-emo synth faces`)")
-    t.add_argument("--features", choices=["mfcc", "mel"])
-    t.add_argument("--split", choices=["random", "speaker"])
+                   "`stdp-emo synth faces`, or --visual-source au)")
+    t.add_argument("--visual-source", choices=_choices("VisualConfig", "source"),
+                   help="vision from face videos through the event-camera emulator (dvs), or "
+                   "from per-clip facial action units (au: RAVDESS_ROOT/../ravdess_au/"
+                   "openface_au_clip_means.csv, or --au-csv)")
+    t.add_argument("--au-csv", help="facial action-unit file (with --visual-source au)")
+    t.add_argument("--features", choices=_choices("AudioConfig", "kind"))
+    t.add_argument("--split", choices=_choices("DataConfig", "split"))
     t.add_argument("--epochs", type=int)
     t.add_argument("--seed", type=int, help="seed of the split, weights and spikes")
     t.add_argument("--n-features", type=int, help="excitatory neurons per window position")
@@ -116,11 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("dataset", choices=DATASETS)
     c.add_argument("--root", help="dataset folder (needs face videos: see `stdp-emo synth faces`)")
     c.add_argument("--config", help="TOML config file (base of every run)")
-    c.add_argument("--modes", nargs="+", default=["audio", "visual", "early_fusion", "crossmodal"],
-                   choices=["audio", "visual", "early_fusion", "crossmodal"])
-    c.add_argument("--features", nargs="+", default=["mfcc", "mel"], choices=["mfcc", "mel"])
+    c.add_argument("--modes", nargs="+", default=_choices("TrainConfig", "modality"),
+                   choices=_choices("TrainConfig", "modality"))
+    c.add_argument("--visual-source", choices=_choices("VisualConfig", "source"),
+                   help="vision from face videos (dvs) or facial action units (au)")
+    c.add_argument("--features", nargs="+", default=["mfcc", "mel"],
+                   choices=_choices("AudioConfig", "kind"))
     c.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="training seeds")
-    c.add_argument("--split", choices=["random", "speaker"])
+    c.add_argument("--split", choices=_choices("DataConfig", "split"))
     c.add_argument("--split-seed", type=int, help="seed of the split (the same for every run)")
     c.add_argument("--epochs", type=int)
     c.add_argument("--max-per-class", type=int)
@@ -157,6 +165,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _choices(section: str, name: str) -> list[str]:
+    """The values of a config field's ``Literal`` (one definition for each list of choices)."""
+    import typing
+
+    from . import config as C
+
+    return list(typing.get_args(typing.get_type_hints(getattr(C, section))[name]))
+
+
 def _train_config(args):
     from . import config as C
 
@@ -180,7 +197,13 @@ def _train_config(args):
         train["modality"] = args.modality
     if args.n_features is not None:
         net["n_features"] = args.n_features
-    return _replace_from_flags(cfg, data=data, audio=audio, train=train, network=net)
+    visual = {}
+    if args.visual_source:
+        visual["source"] = args.visual_source
+    if args.au_csv:
+        visual["au_csv"] = args.au_csv
+    return _replace_from_flags(cfg, data=data, audio=audio, train=train, network=net,
+                               visual=visual)
 
 
 #: command-line flag of each config field a flag sets (for error messages)
@@ -188,6 +211,7 @@ FLAGS = {("data", "root"): "--root", ("data", "split"): "--split", ("data", "see
          ("data", "max_per_class"): "--max-per-class", ("train", "seed"): "--seed",
          ("audio", "kind"): "--features", ("train", "epochs"): "--epochs",
          ("train", "modality"): "--modality", ("network", "n_features"): "--n-features",
+         ("visual", "source"): "--visual-source", ("visual", "au_csv"): "--au-csv",
          ("data", "dataset"): "the dataset argument"}
 
 
@@ -274,8 +298,9 @@ def _dispatch(args) -> int:
                 data[key] = val
         if args.epochs is not None:
             train_["epochs"] = args.epochs
+        visual = {"source": args.visual_source} if args.visual_source else {}
         cfg = _replace_from_flags(cfg, {("data", "seed"): "--split-seed"}, data=data,
-                                  train=train_)
+                                  train=train_, visual=visual)
         out = compare(cfg, modes=args.modes, features=args.features, seeds=args.seeds,
                       robustness=not args.no_robustness, progress=progress,
                       runs_home=args.runs_dir)

@@ -27,7 +27,7 @@ import numpy as np
 
 from .config import ExperimentConfig, to_toml
 from .errors import ConfigError
-from .network.composition import MODES
+from .network.composition import MODES, modalities
 from .records import RunRecord
 
 log = logging.getLogger("stdp_emo.compare")
@@ -218,7 +218,7 @@ def robustness_of_model(model_dir, mode: str, features: str, seed: int, *, progr
         kw["noise_rates"] = noise_rates
     if snrs is not None:
         kw["snrs"] = snrs
-    for condition, level in robustness.conditions_for(mode, **kw):
+    for condition, level in robustness.conditions_for(mode, visual_source=cfg.visual.source, **kw):
         inputs = robustness.degraded_inputs(prep, cfg, model_encoder(model), condition, level, seed)
         ev = evaluate_frozen(cfg, prep, state, assignments=assignments, inputs=inputs,
                              progress=progress)
@@ -283,7 +283,7 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=("mfcc", "mel"), see
             runs.append(run_entry(mode, kind, seed, m, out["run_dir"], out["model_dir"]))
             log.info("%s (%s) seed %d: accuracy %.3f", mode, kind, seed,
                      m["unsupervised"]["accuracy"])
-            if robustness and (mode in ("audio", "early_fusion", "crossmodal")):
+            if robustness and "audio" in modalities(mode):
                 rob += robustness_of_model(out["model_dir"], mode, kind, seed, progress=progress,
                                            noise_rates=noise_rates, snrs=snrs)
             _write(record, cfg, modes, features, seeds, runs, rob, dataset_info)
@@ -324,7 +324,7 @@ def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, n
     try:
         for r in result["runs"]:
             key = (r["mode"], r["features"], r["seed"])
-            if (r["mode"] not in ("audio", "early_fusion", "crossmodal") or key in done
+            if ("audio" not in modalities(r["mode"]) or key in done
                     or (seeds is not None and r["seed"] not in seeds)
                     or (modes is not None and r["mode"] not in modes)):
                 continue

@@ -130,10 +130,17 @@ class AudioConfig:
 
 @dataclass(frozen=True)
 class VisualConfig:
-    """Face video -> simulated event camera (DVS) -> input rates.
+    """The visual input: face video -> simulated event camera (DVS) -> input rates, or real
+    facial action units per clip.
 
     Attributes
     ----------
+    source : {"dvs", "au"}
+        ``dvs``: face videos through the event-camera emulator (the fields below);
+        ``au``: per-clip facial action units from a CSV (OpenFace clip means, see
+        :mod:`stdp_emo.datasets.action_units`), scaled on the training split.
+    au_csv : str
+        The action-unit file; "" = ``<data root>/../ravdess_au/openface_au_clip_means.csv``.
     dvs_method : {"v2e", "framediff"}
         v2e-style log-intensity emulator, or the frame-difference scheme of
         Wang et al. (Spiking Emotions) with ``sensitivity``.
@@ -164,6 +171,8 @@ class VisualConfig:
         spikes per training sample.
     """
 
+    source: Literal["dvs", "au"] = "dvs"
+    au_csv: str = ""
     dvs_method: Literal["v2e", "framediff"] = _DVS.method
     pos_threshold: float = _DVS.pos_threshold
     neg_threshold: float = _DVS.neg_threshold
@@ -224,6 +233,9 @@ class EncodingConfig:
         > 0: the population code drives ON/OFF inputs, its deviation from the
         training split's mean in units of s.d., full rate at this many s.d.
         (:func:`stdp_emo.encoding.contrast_code`); 0: the code itself.
+    au_copies : int
+        Visual source ``"au"``: Poisson inputs per action unit (same rate, independent
+        spikes; :func:`stdp_emo.encoding.au_rates`).
     """
 
     max_rate_hz: float = _v(P.MAX_RATE)
@@ -237,6 +249,7 @@ class EncodingConfig:
     population_bins: int = int(_v(P.POPULATION_BINS))
     population_sigma_bins: float = _v(P.POPULATION_SIGMA_BINS)
     population_contrast_sd: float = _v(P.POPULATION_CONTRAST_SD)
+    au_copies: int = int(_v(P.AU_COPIES))
 
 
 @dataclass(frozen=True)
@@ -273,6 +286,13 @@ class NetworkConfig:
     dense_n_neurons : int
         Excitatory neurons of the fully connected audio layer that the
         population code (``encoding.audio_code``) drives (one inhibition pool).
+    au_n_neurons : int
+        Excitatory neurons of the fully connected visual layer that facial action
+        units (``visual.source = "au"``) drive (one inhibition pool).
+    w_init : {"random", "samples"}
+        Initial input weights: DC15's random ones, or imprinting: every neuron
+        starts from the input code of one training clip (no labels; see
+        :func:`stdp_emo.simulate.initial_state`).
     """
 
     window: int = int(_v(P.WINDOW))
@@ -304,6 +324,7 @@ class NetworkConfig:
     fusion_n_neurons: int = int(_v(P.FUSION_N_NEURONS))
     fusion_norm_per_synapse: float = _v(P.FUSION_NORM_PER_SYNAPSE)
     dense_n_neurons: int = int(_v(P.DENSE_N_NEURONS))
+    au_n_neurons: int = int(_v(P.AU_N_NEURONS))
 
 
 @dataclass(frozen=True)
@@ -431,7 +452,7 @@ def validate_section(obj, where: str) -> None:
                      "epochs", "chunk_size", "w_max", "norm_per_synapse", "crop_size",
                      "upsample_factor", "fusion_n_neurons", "cross_norm_per_synapse",
                      "fusion_norm_per_synapse", "cross_p_connect", "dense_n_neurons",
-                     "population_bins", "population_sigma_bins"})
+                     "population_bins", "population_sigma_bins", "au_n_neurons", "au_copies"})
         if positive and not isinstance(v, str) and v <= 0:
             raise ConfigError(f"{where}.{f.name}: must be > 0, got {v!r}")
     if isinstance(obj, NetworkConfig):

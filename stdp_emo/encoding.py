@@ -215,3 +215,27 @@ def population_code(scaled: np.ndarray, n_valid, n_bins: int, sigma_bins: float)
 def expected_input_spikes(inputs: np.ndarray, max_rate_hz: float, present_ms: float) -> np.ndarray:
     """Expected number of input spikes of each sample, shape (n_samples,)."""
     return inputs.sum(axis=1) * max_rate_hz * present_ms * 1e-3
+
+
+# ------------------------------------------------ facial action units (visual source "au")
+def au_scale(values: np.ndarray, percentile: float = 99.0) -> np.ndarray:
+    """Per-column scale of training values: their ``percentile`` (1 where that is 0),
+    shape (n_columns,).  Rates are ``clip(values / scale, 0, 1)``."""
+    s = np.percentile(np.asarray(values, float), percentile, axis=0) if len(values) else \
+        np.ones(np.shape(values)[1])
+    return np.where(s > 0, s, 1.0)
+
+
+def au_rates(values: np.ndarray, scale: np.ndarray, copies: int = 1) -> np.ndarray:
+    """Input rates in [0, 1] of action-unit values.
+
+    Every unit drives ``copies`` independent Poisson inputs (the same rate), so that a
+    clip's 35 values give about as many input spikes as DC15's MNIST digits
+    (``encoding.au_copies``); the layout is (copies, n_columns), flattened.
+
+    Returns
+    -------
+    ndarray, shape (n_clips, copies * n_columns)
+    """
+    r = np.clip(np.asarray(values, float) / np.asarray(scale, float)[None, :], 0.0, 1.0)
+    return np.tile(r, (1, int(copies)))

@@ -71,6 +71,7 @@ class Prepared:
     feature_seconds: float
     modality: str = "audio"     # the mode: audio, visual, early_fusion or crossmodal
     feature_info: dict | None = None
+    au_scale: np.ndarray | None = None     # visual source "au": per-column scale (training split)
 
     @property
     def topology(self) -> ConvTopology:
@@ -107,7 +108,7 @@ def experiment_split(dataset: Dataset, d) -> tuple[np.ndarray, np.ndarray]:
 
 def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | None = None,
             split_ids: tuple[list[str], list[str]] | None = None,
-            encoder: AudioEncoder | None = None) -> Prepared:
+            encoder: AudioEncoder | None = None, au_scale: np.ndarray | None = None) -> Prepared:
     """Load data, split, extract and scale features (scaling fitted on the training split).
 
     Parameters
@@ -116,11 +117,14 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         Re-use a stored split (evaluation of a saved model) instead of drawing one.
     encoder : AudioEncoder, optional
         Re-use a stored audio encoding (scaling, code statistics) instead of fitting one.
+    au_scale : ndarray, optional
+        Visual source ``"au"``: re-use a stored action-unit scale.
     """
     d = cfg.data
     if dataset is None:
         dataset = load_dataset(d.dataset, d.root or None, include_song=d.include_song)
         if ("visual" in modalities(cfg.train.modality) and d.dataset == "synthetic"
+                and cfg.visual.source == "dvs"
                 and all(c.video_path is None for c in dataset.clips)):
             from .datasets.faces import synth_faces
 
@@ -142,7 +146,30 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
     mode = cfg.train.modality
     info = None
     inputs, shapes = {}, {}
-    if "visual" in modalities(mode):
+    if "visual" in modalities(mode) and cfg.visual.source == "au":
+        from .datasets import action_units as au
+        from .encoding import au_rates
+        from .encoding import au_scale as fit_au_scale
+
+        table = au.load(cfg.visual.au_csv or au.default_path(dataset.root))
+        values, usable = table.pair(c.id for c in dataset.clips)
+        train_idx = np.asarray([k for k in train_idx if usable[k]], dtype=np.int64)
+        test_idx = np.asarray([k for k in test_idx if usable[k]], dtype=np.int64)
+        if len(test_idx) == 0 or (split_ids is None and len(train_idx) == 0):
+            from .errors import DataError
+            raise DataError(f"{table.path}: no action units for the clips of {dataset.root} "
+                            f"(trial ids like {dataset.clips[0].id})")
+        if au_scale is None:
+            au_scale = fit_au_scale(values[train_idx])
+        inputs["visual"] = au_rates(values, au_scale, cfg.encoding.au_copies)
+        shapes["visual"] = (cfg.encoding.au_copies, len(table.columns), 1)
+        info = {"source": "au", "file": str(table.path),
+                "description": au.describe(int(usable.sum()), len(dataset)),
+                "clips_without_au": [c.id for c, ok in zip(dataset.clips, usable) if not ok]}
+        if info["clips_without_au"]:
+            log.warning("%d clips have no action units in %s and are left out, e.g. %s",
+                        len(info["clips_without_au"]), table.path, info["clips_without_au"][0])
+    elif "visual" in modalities(mode):
         from .features.visual import extract_visual_dataset
 
         vis = extract_visual_dataset(dataset, cfg.visual, progress=progress)
@@ -179,7 +206,7 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         encoder = None
     feature_seconds = time.perf_counter() - t0
     return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, encoder,
-                    composition_for(cfg, shapes), feature_seconds, mode, info)
+                    composition_for(cfg, shapes), feature_seconds, mode, info, au_scale)
 
 
 #: audio and video of a trial "differ" when their durations differ by more than this many
@@ -474,6 +501,8 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
             "split": cfg.data.split, "modality": prep.modality,
             "features": feature_name(cfg),
             "visual_features": prep.feature_info,
+            **({"visual_input": prep.feature_info["description"]}
+               if prep.feature_info and "description" in prep.feature_info else {}),
             "n_train": int(len(prep.train_idx)), "n_test": int(len(prep.test_idx)),
             **{k: v for k, v in results.items() if k != "predictions"},
             "training": train_stats,
@@ -491,6 +520,8 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         }
         encoding = (prep.encoder.to_arrays() if prep.encoder is not None else
                     {k: np.zeros(0) for k in ("scale_low", "scale_high", "code_mean", "code_sd")})
+        if prep.au_scale is not None:
+            encoding["au_scale"] = prep.au_scale
         model = Model(cfg, {**state.to_arrays(), "assignments": ev["assignments"],
                             "vote_weights": ev["weights"], **encoding},
                       {"classes": list(prep.dataset.classes), "dataset": prep.dataset.name,
@@ -531,8 +562,9 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
 
 
 def feature_name(cfg: ExperimentConfig) -> str:
-    """Short name of a config's input features: ``mfcc``, ``mel``, ``dvs-v2e``, ``mfcc+dvs-v2e``."""
-    vis = f"dvs-{cfg.visual.dvs_method}"
+    """Short name of a config's input features: ``mfcc``, ``mel``, ``dvs-v2e``, ``mfcc+dvs-v2e``,
+    ``mfcc+au`` (real facial action units)."""
+    vis = "au" if cfg.visual.source == "au" else f"dvs-{cfg.visual.dvs_method}"
     mods = modalities(cfg.train.modality)
     return "+".join(cfg.audio.kind if m == "audio" else vis for m in mods)
 
@@ -618,8 +650,10 @@ def prepare_model(model, root: str | None = None, progress: bool = True,
             raise DataError(f"{dataset.root}: sample(s) not found: "
                             f"{sorted(set(sample_ids) - {dataset.clips[k].id for k in keep})}")
         dataset, split_ids = dataset.subset(keep), ([], list(sample_ids))
+    au_scale = model.arrays.get("au_scale")
     prep = prepare(cfg, progress=progress, dataset=dataset, split_ids=split_ids,
-                   encoder=model_encoder(model))
+                   encoder=model_encoder(model),
+                   au_scale=None if au_scale is None else np.asarray(au_scale, float))
     return cfg, prep
 
 

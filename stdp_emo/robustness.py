@@ -93,6 +93,9 @@ def degraded_inputs(prep, cfg, encoder, condition: str, level: float | None = No
         partners = incongruent_partners(prep.dataset.labels[test], seed)
         inputs["visual"][test] = prep.inputs["visual"][test[partners]]
     elif condition == "vision_noise":
+        if cfg.visual.source != "dvs":
+            raise DataError("condition vision_noise adds event-camera noise: it needs "
+                            "[visual] source = \"dvs\"")
         from .features.visual import clip_input
         from .paths import data_home
 
@@ -124,15 +127,18 @@ def degraded_inputs(prep, cfg, encoder, condition: str, level: float | None = No
     return inputs
 
 
-def conditions_for(mode: str, noise_rates=NOISE_RATES_HZ, snrs=SNRS_DB) -> list[tuple[str, float | None]]:
-    """(condition, level) pairs that apply to a mode (vision ones need vision, audio ones audio)."""
+def conditions_for(mode: str, noise_rates=NOISE_RATES_HZ, snrs=SNRS_DB,
+                   visual_source: str = "dvs") -> list[tuple[str, float | None]]:
+    """(condition, level) pairs that apply to a mode (vision ones need vision, audio ones audio;
+    event-camera noise needs the DVS source)."""
     from .network.composition import modalities
 
     mods = modalities(mode)
     out: list[tuple[str, float | None]] = [("clean", None)]
     if "visual" in mods:
         out += [("vision_missing", None), ("vision_incongruent", None)]
-        out += [("vision_noise", float(r)) for r in noise_rates]
+        if visual_source == "dvs":
+            out += [("vision_noise", float(r)) for r in noise_rates]
     if "audio" in mods:
         out += [("audio_noise", float(s)) for s in snrs]
     return out

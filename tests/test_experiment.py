@@ -49,3 +49,42 @@ def test_synaptic_ops_of_a_hand_made_network():
     # spike drives its inhibitory partner, whose spike reaches the other neuron of the pool
     per_sample = [2.0 * 10 * 2.0 + 4 * 2, 0.0]
     assert out == {"synaptic_ops_per_sample": np.mean(per_sample), "n_synapses": 12}
+
+
+def test_prepare_pairs_action_units_and_leaves_out_clips_without_them(tmp_path):
+    import soundfile as sf
+
+    from stdp_emo.config import ExperimentConfig
+    from stdp_emo.experiment import prepare
+
+    rng = np.random.default_rng(0)
+    rows = ["clip," + ",".join(["AU01_r", "AU12_r", "AU12_c"])]
+    for actor in (1, 2):
+        d = tmp_path / "ravdess" / f"Actor_{actor:02d}"
+        d.mkdir(parents=True)
+        for emo in range(1, 9):
+            for rep in (1, 2):
+                code = f"01-{emo:02d}-01-01-{rep:02d}-{actor:02d}"
+                t = np.arange(16000) / 16000
+                sf.write(d / f"03-{code}.wav", (0.3 * np.sin(2 * np.pi * (100 + 20 * emo) * t)
+                                                * (0.5 + 0.5 * rng.random())), 16000)
+                if not (actor == 2 and emo == 8 and rep == 2):      # one trial has no AU row
+                    rows.append(f"01-{code},{emo / 2},{rng.random()},{rng.random()}")
+    (tmp_path / "ravdess_au").mkdir()
+    (tmp_path / "ravdess_au" / "openface_au_clip_means.csv").write_text("\n".join(rows) + "\n")
+    cfg = ExperimentConfig().replace(
+        data={"dataset": "ravdess", "root": str(tmp_path / "ravdess")},
+        audio={"n_mfcc": 8, "n_mels": 32, "n_frames": 40},
+        visual={"source": "au"}, encoding={"au_copies": 2},
+        train={"modality": "crossmodal"}, network={"dense_n_neurons": 4, "au_n_neurons": 3})
+    prep = prepare(cfg, progress=False)
+    missing = "01-08-01-01-02-02"
+    assert prep.feature_info["clips_without_au"] == [missing]
+    assert "31 of 32 clips paired" in prep.feature_info["description"]
+    ids = {prep.dataset.clips[k].id for k in np.r_[prep.train_idx, prep.test_idx]}
+    assert missing not in ids and len(ids) == 31
+    x = prep.inputs["visual"]
+    assert x.shape == (32, 6) and x.min() >= 0 and x.max() <= 1
+    np.testing.assert_array_equal(x[:, :3], x[:, 3:])                   # 2 copies
+    assert prep.composition.projection("visual_input_to_visual_exc").n_synapses == 3 * 6
+    assert prep.au_scale.shape == (3,)

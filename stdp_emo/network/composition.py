@@ -231,7 +231,11 @@ def composition_for(cfg, input_shapes: dict) -> Composition:
         if "audio" in input_shapes:
             topologies["audio"] = audio_layer_topology(cfg.encoding, net,
                                                        tuple(input_shapes["audio"]))
-        if "visual" in input_shapes:
+        if "visual" in input_shapes and cfg.visual.source == "au":
+            # per-clip action units: one fully connected layer (one inhibition pool)
+            shape = tuple(input_shapes["visual"])
+            topologies["visual"] = conv_topology(shape, shape[1:], shape[1:], net.au_n_neurons)
+        elif "visual" in input_shapes:
             topologies["visual"] = conv_topology(tuple(input_shapes["visual"]),
                                                  (net.window, net.window),
                                                  (net.stride, net.stride), net.n_features)

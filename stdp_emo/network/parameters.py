@@ -137,3 +137,8 @@ FUSION_NORM_PER_SYNAPSE = Param(78.0 / 784.0, "1", "here: exc->multimodal weight
 # ---------------------------------------- fully connected audio layer (population code)
 DENSE_N_NEURONS = Param(400.0, "1", "here: DC15's 400-neuron layer, fully connected to the "
                         "population-coded audio input (size chosen on RAVDESS validation data)")
+AU_N_NEURONS = Param(100.0, "1", "here: a visual layer for 35 action-unit inputs (MBY19's visual "
+                     "layer sees DVS windows; no size given for per-clip units)")
+AU_COPIES = Param(10.0, "1", "here: DC15's MNIST digits give ~2,300 input spikes per sample; "
+                  "35 action units at their mean rate give ~245, so each drives 10 Poisson inputs "
+                  "(measured on RAVDESS: 3.5 excitatory spikes per sample with 1 copy)")

@@ -1,4 +1,8 @@
-"""Benchmark: the paper's comparison on real RAVDESS audio + SIMULATED faces.
+"""Benchmark: the paper's comparison on real RAVDESS audio + real facial action units, or faces.
+
+``--visual-source au`` (real facial action units, OpenFace clip means, from
+``../shared/data/ravdess_au``, paired by trial with the audio of ``../shared/data/ravdess``);
+``--visual-source dvs`` (default) uses SIMULATED faces:
 
 Runs ``stdp_emo.compare`` (audio-only, visual-only, early fusion, cross-modal;
 same split, several training seeds) on a RAVDESS-layout folder that pairs the
@@ -15,6 +19,8 @@ result on them says nothing about real faces.
 
 Usage::
 
+    python benchmarks/crossmodal.py --visual-source au [--seeds 0 1] [--split speaker]
+        [--validation] [--modes audio crossmodal ...]
     python benchmarks/crossmodal.py [--root datasets/ravdess_av] [--features mfcc]
         [--seeds 0 1 2] [--split random|speaker] [--max-per-class N] [--epochs N]
         [--robustness] [--out FILE.json]
@@ -34,6 +40,7 @@ from pathlib import Path
 from _common import REPO, machine_info, write_result
 
 DEFAULT_ROOT = REPO / "datasets" / "ravdess_av"
+REAL_ROOT = REPO.parent / "shared" / "data" / "ravdess"
 PAPER = {"audio": 0.803, "early_fusion": 0.813, "crossmodal": 0.836}   # MBY19, RAVDESS, MFCC
 MARGIN = 0.02
 ORDER = ("crossmodal", "early_fusion", "audio")
@@ -95,9 +102,43 @@ def summary(runs: list[dict], res: dict, *, compare_run_dirs: list[str], data: s
     }
 
 
+def au_svm_baselines(cfg) -> dict:
+    """SUPERVISED RBF-SVMs on the same split: on the 35 action-unit columns, and on the AUs
+    together with the MFCC mean/std statistics."""
+    import numpy as np
+
+    from stdp_emo.datasets import action_units as au
+    from stdp_emo.datasets import load_dataset
+    from stdp_emo.evaluation import frame_statistics, svm_baseline, svm_on_vectors
+    from stdp_emo.experiment import experiment_split
+    from stdp_emo.features.audio import extract_dataset
+
+    ds = load_dataset("ravdess", cfg.data.root)
+    tr, te = experiment_split(ds, cfg.data)
+    values, ok = au.load(au.default_path(cfg.data.root)).pair(c.id for c in ds.clips)
+    tr, te = tr[ok[tr]], te[ok[te]]
+    y = ds.labels
+    feats, n_valid, _ = extract_dataset(ds, cfg.audio, progress=False)
+    stats = frame_statistics(feats, n_valid)
+    both = np.concatenate([values, stats], 1)
+    seed = cfg.train.seed
+    return {"svm_au_supervised": svm_on_vectors(values[tr], y[tr], values[te], y[te], seed),
+            "svm_au_mfcc_stats_supervised": svm_on_vectors(both[tr], y[tr], both[te], y[te], seed),
+            "svm_mfcc_stats_supervised": svm_baseline(feats[tr], y[tr], feats[te], y[te],
+                                                      n_valid[tr], n_valid[te], seed)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--root", type=Path, default=DEFAULT_ROOT)
+    ap.add_argument("--root", type=Path, default=None,
+                    help=f"RAVDESS-layout folder (default {DEFAULT_ROOT} for faces, "
+                    f"{REAL_ROOT} for action units)")
+    ap.add_argument("--visual-source", choices=["dvs", "au"], default="dvs",
+                    help="au: real facial action units beside the real audio; dvs: rendered faces")
+    ap.add_argument("--modes", nargs="+", default=None,
+                    choices=["audio", "visual", "early_fusion", "crossmodal"])
+    ap.add_argument("--validation", action="store_true",
+                    help="evaluate on the validation part of the training split (tuning)")
     ap.add_argument("--features", default="mfcc", choices=["mfcc", "mel"])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--split", choices=["random", "speaker"], default="random")
@@ -154,7 +195,16 @@ def main(argv=None) -> int:
         print(json.dumps(out, indent=2))
         write_result(out, f"crossmodal_robustness_{args.robustness_of.name}.json", args.out)
         return 0
-    if not args.root.is_dir() or not any(args.root.glob("Actor_*/02-*.mp4")):
+    if args.root is None:
+        args.root = REAL_ROOT if args.visual_source == "au" else DEFAULT_ROOT
+    if args.visual_source == "au":
+        from stdp_emo.datasets.action_units import default_path
+
+        if not default_path(args.root).is_file():
+            print(f"{default_path(args.root)}: no facial action units beside {args.root}",
+                  file=sys.stderr)
+            return 2
+    elif not args.root.is_dir() or not any(args.root.glob("Actor_*/02-*.mp4")):
         print(f"{args.root}: no RAVDESS-layout face videos; make them with "
               f"'stdp-emo synth faces --audio-root ../shared/data/ravdess --out {args.root}'",
               file=sys.stderr)
@@ -165,16 +215,26 @@ def main(argv=None) -> int:
 
     cfg = C.ExperimentConfig()
     cfg = cfg.replace(data={"dataset": "ravdess", "root": str(args.root), "split": args.split,
-                            "max_per_class": args.max_per_class},
+                            "max_per_class": args.max_per_class,
+                            "holdout": "validation" if args.validation else "test"},
+                      visual={"source": args.visual_source},
                       train={} if args.epochs is None else {"epochs": args.epochs})
     t0 = time.perf_counter()
-    res = compare(cfg, modes=MODES, features=(args.features,), seeds=tuple(args.seeds),
-                  robustness=args.robustness, progress=not args.quiet)
+    res = compare(cfg, modes=tuple(args.modes or MODES), features=(args.features,),
+                  seeds=tuple(args.seeds), robustness=args.robustness, progress=not args.quiet)
+    data = (f"{args.root}: real RAVDESS speech audio + real facial action units (OpenFace, "
+            "clip means)" if args.visual_source == "au" else
+            f"{args.root}: real RAVDESS speech audio + SIMULATED rendered faces")
     result = summary(res["runs"], res, wall_s=time.perf_counter() - t0,
-                     compare_run_dirs=[str(res["run_dir"])],
-                     data=f"{args.root}: real RAVDESS speech audio + SIMULATED rendered faces")
+                     compare_run_dirs=[str(res["run_dir"])], data=data)
+    result["holdout"] = cfg.data.holdout
+    result["visual_source"] = args.visual_source
+    if args.visual_source == "au":
+        result["svm_supervised"] = au_svm_baselines(cfg)
     print(json.dumps(result, indent=2, default=str))
-    write_result(result, f"crossmodal_{args.features}_{args.split}.json", args.out)
+    tag = "au_" if args.visual_source == "au" else ""
+    hold = "_validation" if args.validation else ""
+    write_result(result, f"crossmodal_{tag}{args.features}_{args.split}{hold}.json", args.out)
     return 0
 
 

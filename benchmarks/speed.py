@@ -19,6 +19,9 @@ Times, on this machine and in one run:
 * ``audio_default``: the default audio network (contrast population code of the
   MFCCs, 2 x 40 x 16 inputs, fully connected 400-neuron layer) on the synthetic
   set's real MFCC inputs;
+* ``early_fusion_au`` / ``crossmodal_au``: the default audio network with real facial
+  action units (``visual.source = "au"``: 35 units x 10 copies -> 100 visual neurons)
+  on ``../shared/data/ravdess`` (skipped when it is absent);
 
 The paper-size cases use ``configs/paper.toml`` (the design the peers implement).
 
@@ -64,7 +67,8 @@ import numpy as np
 from _common import REPO, machine_info, write_result  # noqa: E402
 PEERS = REPO.parent / "shared" / "bench" / "peers"
 ALL_CASES = ("audio", "audio_as_reference", "audio_mfcc", "audio_default", "visual", "early_fusion",
-             "crossmodal")
+             "crossmodal", "early_fusion_au", "crossmodal_au")
+RAVDESS = REPO.parent / "shared" / "data" / "ravdess"     # with ravdess_au/ beside it
 TARGET_LEARN_S, TARGET_FROZEN_S, TARGET_RATIO = 0.25, 0.15, 4.0
 
 
@@ -102,7 +106,7 @@ def time_case(name: str, comp, net, enc, inputs: dict, *, learning: bool, chunk_
     n_needed = chunk_size * (chunks + 1)
     n_have = next(iter(inputs.values())).shape[0]
     idx = np.arange(n_needed) % n_have
-    state = initial_state(comp, net, seed)
+    state = initial_state(comp, net, seed, samples=inputs)
     t0 = time.perf_counter()
     with CompiledNetwork(comp, net, enc, learning=learning, chunk_size=chunk_size,
                          cache_dir=cache_dir) as cn:
@@ -220,8 +224,15 @@ def main(argv=None) -> int:
             elif case == "visual":
                 comp = compose("visual", {"visual": comp_x.topologies["visual"]}, net)
                 inputs, n_cfg = {"visual": real["visual"]}, net
-            elif case == "audio_default":
+            elif case in ("audio_default", "early_fusion_au", "crossmodal_au"):
                 dcfg = C.ExperimentConfig()
+                if case != "audio_default":
+                    if not RAVDESS.is_dir():
+                        print(f"{case}: skipped ({RAVDESS} not present)", file=sys.stderr)
+                        continue
+                    dcfg = dcfg.replace(data={"dataset": "ravdess", "root": str(RAVDESS)},
+                                        visual={"source": "au"},
+                                        train={"modality": case[: -len("_au")]})
                 dprep = prepare(dcfg, progress=False)
                 comp, n_cfg = dprep.composition, dcfg.network
                 inputs = rows(dprep.inputs, dprep.train_idx)
@@ -245,6 +256,8 @@ def main(argv=None) -> int:
     by = {(r["case"], r["learning"]): r for r in results}
     summary = {}
     for case in cases:
+        if (case, True) not in by:
+            continue
         learn, frozen = by[(case, True)], by[(case, False)]
         s = {"learn_s_per_sample": learn["median_s_per_sample"],
              "frozen_s_per_sample": frozen["median_s_per_sample"],

@@ -281,7 +281,8 @@ def _full_chunk_timing(cfg, repeats: int = 2) -> dict:
     features = as_inputs(comp, prep.inputs)
     rates = {spec.name: features[spec.name][idx] * enc.max_rate_hz for spec in comp.inputs}
     streams = sample_streams(cfg.train.seed, 0, np.arange(k))
-    state = initial_state(comp, cfg.network, cfg.train.seed)
+    state = initial_state(comp, cfg.network, cfg.train.seed,
+                          samples={m: x[prep.train_idx] for m, x in features.items()})
     n_in = sum(r.sum(axis=1).mean() for r in rates.values())
     out = {"chunk_size": k, "repeats": repeats,
            "input_spikes_per_sample_expected": float(n_in * enc.present_ms / 1000)}

@@ -303,14 +303,14 @@ class NetworkConfig:
     eta: float = _v(P.ETA)
     x_tar: float = _v(P.X_TAR)
     mu: float = _v(P.MU)
-    nu_pre: float = _v(P.NU_PRE)
-    nu_post: float = _v(P.NU_POST)
+    nu_pre: float = _v(P.NU_PRE_IMPRINTED)
+    nu_post: float = _v(P.NU_POST_IMPRINTED)
     tau_pre_ms: float = _v(P.TAU_PRE)
     tau_post1_ms: float = _v(P.TAU_POST1)
     tau_post2_ms: float = _v(P.TAU_POST2)
     w_max: float = _v(P.W_MAX)
     w_init_max: float = _v(P.W_INIT_MAX)
-    w_init: Literal["random", "samples"] = "random"
+    w_init: Literal["random", "samples"] = "samples"
     norm_per_synapse: float = _v(P.NORM_PER_SYNAPSE)
     theta_plus_mv: float = _v(P.THETA_PLUS)
     tau_theta_ms: float = _v(P.TAU_THETA)

@@ -281,6 +281,11 @@ class NetworkConfig:
         fraction of (visual, audio) neuron pairs connected (1 = all-to-all).
     fusion_n_neurons : int
         Early fusion: size of the multimodal excitatory layer (one inhibition pool).
+    fusion_from : {"layers", "inputs"}
+        Early fusion: the multimodal layer learns from the audio and visual excitatory
+        layers (``layers``), or from the audio and visual inputs themselves, fully
+        connected, each projection normalised like an input layer's (``inputs``:
+        feature-level fusion, no unimodal layers).
     fusion_norm_per_synapse : float
         Early fusion: exc->multimodal column sum per synapse.
     dense_n_neurons : int
@@ -322,6 +327,7 @@ class NetworkConfig:
     cross_norm_per_synapse: float = _v(P.CROSS_NORM_PER_SYNAPSE)
     cross_p_connect: float = _v(P.CROSS_P_CONNECT)
     fusion_n_neurons: int = int(_v(P.FUSION_N_NEURONS))
+    fusion_from: Literal["layers", "inputs"] = "layers"
     fusion_norm_per_synapse: float = _v(P.FUSION_NORM_PER_SYNAPSE)
     dense_n_neurons: int = int(_v(P.DENSE_N_NEURONS))
     au_n_neurons: int = int(_v(P.AU_N_NEURONS))

@@ -112,13 +112,15 @@ def initial_state(comp: Composition, net: NetworkConfig, seed: int,
     if net.w_init == "samples":
         if not samples:
             raise ValueError("w_init = 'samples' needs the training samples")
+        picks = {}      # per target layer: the clip each neuron imprints, for all its inputs
         for p in comp.projections:
             if not p.source.endswith("_input"):
                 continue
             x = np.asarray(samples[p.source[: -len("_input")]], float)
-            n_post = int(p.post.max()) + 1 if p.n_synapses else 0
-            pick = rng.choice(len(x), n_post, replace=n_post > len(x))
-            w = x[pick[p.post], p.pre]
+            n_post = comp.layer(p.target).n_neurons
+            if p.target not in picks:
+                picks[p.target] = rng.choice(len(x), n_post, replace=n_post > len(x))
+            w = x[picks[p.target][p.post], p.pre]
             w = w + weights[p.name] * max(float(x.mean()), 1e-3)
             total = np.bincount(p.post, weights=w, minlength=n_post)
             w = w * (p.norm_total / np.maximum(total, 1e-12))[p.post]

@@ -91,3 +91,27 @@ def test_the_real_file_covers_every_ravdess_trial_of_actors_01_to_20():
     table = au.load(SHARED)
     assert len(table.trials) == 1200 and len(table.columns) == 35
     assert {t[-2:] for t in table.trials} == {f"{a:02d}" for a in range(1, 21)}
+
+
+def test_feature_level_early_fusion_sees_both_inputs_and_imprints_one_clip_per_neuron():
+    from stdp_emo.config import ExperimentConfig
+    from stdp_emo.network.composition import composition_for
+    from stdp_emo.simulate import initial_state
+
+    cfg = ExperimentConfig().replace(visual={"source": "au"}, train={"modality": "early_fusion"},
+                                     network={"fusion_from": "inputs", "fusion_n_neurons": 6})
+    comp = composition_for(cfg, {"audio": (1, 4, 3), "visual": (2, 35, 1)})
+    assert [layer.name for layer in comp.layers] == ["fusion"] and comp.readout == "fusion"
+    assert {p.name: p.n_synapses for p in comp.projections} == {
+        "audio_input_to_fusion_exc": 6 * 12, "visual_input_to_fusion_exc": 6 * 70}
+    # clip k: audio input k and visual input k on, the rest off
+    samples = {"audio": np.eye(8, 12), "visual": np.eye(8, 70)}
+    st = initial_state(comp, cfg.network, 0, samples=samples)
+    w = {}
+    for m, n_in in (("audio", 12), ("visual", 70)):
+        p = comp.projection(f"{m}_input_to_fusion_exc")
+        w[m] = np.zeros((6, n_in))
+        w[m][p.post, p.pre] = st.weights[p.name]
+    # every neuron imprinted one clip, the same one for both of its inputs
+    assert w["audio"].argmax(1).tolist() == w["visual"].argmax(1).tolist()
+    assert len(set(w["audio"].argmax(1))) == 6

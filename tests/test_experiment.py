@@ -88,3 +88,24 @@ def test_prepare_pairs_action_units_and_leaves_out_clips_without_them(tmp_path):
     np.testing.assert_array_equal(x[:, :3], x[:, 3:])                   # 2 copies
     assert prep.composition.projection("visual_input_to_visual_exc").n_synapses == 3 * 6
     assert prep.au_scale.shape == (3,)
+
+
+def test_visual_training_without_a_usable_video_stops_before_training(tmp_path):
+    import soundfile as sf
+
+    from stdp_emo.config import ExperimentConfig
+    from stdp_emo.errors import DataError
+    from stdp_emo.experiment import prepare
+
+    d = tmp_path / "Actor_01"
+    d.mkdir()
+    for emo in range(1, 9):
+        for rep in (1, 2):
+            code = f"01-{emo:02d}-01-01-{rep:02d}-01"
+            sf.write(d / f"03-{code}.wav", 0.3 * np.sin(np.arange(8000) / 5.0), 16000)
+            (d / f"02-{code}.mp4").write_bytes(b"not a video" * 40)
+    cfg = ExperimentConfig().replace(data={"dataset": "ravdess", "root": str(tmp_path)},
+                                     visual={"crop_size": 40}, train={"modality": "visual"})
+    with pytest.raises(DataError, match=r"no usable clips for visual \(train 0, test 0\): 0 of "
+                                        r"16 clips have a readable face video"):
+        prepare(cfg, progress=False)

@@ -183,16 +183,30 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
         raise ValueError(f"mode {mode!r} needs the {', '.join(missing)} topology")
     multimodal = mode in MULTIMODAL
     inputs, layers, projections = [], [], []
+    fuse_inputs = mode == "early_fusion" and net.fusion_from == "inputs"
     for m in needed:
         topo = topologies[m]
         onset = net.visual_lead_ms if (multimodal and m == "audio") else 0.0
         inputs.append(InputSpec(m, topo.n_inputs, float(onset)))
+        if fuse_inputs:
+            continue
         pools = (topo.position if net.inhibition == "window"
                  else np.zeros(topo.n_neurons, np.int32))
         layers.append(LayerSpec(m, np.asarray(pools, np.int32)))
         projections.append(ProjectionSpec(f"{m}_input", m, topo.pre, topo.post,
                                           net.norm_per_synapse * topo.fan_in))
     readout = needed[0]
+    if fuse_inputs:
+        # feature-level fusion: one layer sees both inputs (each normalised like an input)
+        n = net.fusion_n_neurons
+        layers.append(LayerSpec("fusion", np.zeros(n, np.int32)))
+        for m in needed:
+            n_in = topologies[m].n_inputs
+            pre, post = _all_to_all(n_in, n, 1.0)
+            projections.append(ProjectionSpec(f"{m}_input", "fusion", pre, post,
+                                              net.norm_per_synapse * n_in))
+        return Composition(mode, inputs, layers, projections, "fusion",
+                           {m: topologies[m] for m in needed})
     if mode == "crossmodal":
         n_vis, n_aud = topologies["visual"].n_neurons, topologies["audio"].n_neurons
         pre, post = _all_to_all(n_vis, n_aud, net.cross_p_connect)

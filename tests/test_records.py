@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -237,3 +239,36 @@ def test_random_bytes_give_no_unpickling_advice(tmp_path):
 def test_non_ascii_model_names_are_kept(tmp_path):
     assert save_model(_model(), "émotion-情绪", home=tmp_path).name == "émotion-情绪"
     assert save_model(_model(), "../..", home=tmp_path).name == "model"
+
+
+def test_sigkill_while_writing_models_leaves_only_complete_models(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        import numpy as np
+        from test_records import _model
+        from stdp_emo.records import save_model
+        m = _model()
+        m.arrays["padding"] = np.zeros(3_000_000)          # ~24 MB: the write takes a while
+        while True:
+            save_model(m, "m", home={str(tmp_path)!r})
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list(tmp_path.glob("m*"))) < 2:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    models = sorted(tmp_path.glob("m*"))             # the visible folders: finished models only
+    assert len(models) >= 2
+    for path in models:
+        assert load_model(path).arrays["padding"].size == 3_000_000
+    # what a kill leaves is a hidden temporary folder, never taken for a model
+    assert all(p.name.startswith(".") for p in tmp_path.iterdir() if p not in models)

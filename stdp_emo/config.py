@@ -284,8 +284,13 @@ class NetworkConfig:
     fusion_from : {"layers", "inputs"}
         Early fusion: the multimodal layer learns from the audio and visual excitatory
         layers (``layers``), or from the audio and visual inputs themselves, fully
-        connected, each projection normalised like an input layer's (``inputs``:
-        feature-level fusion, no unimodal layers).
+        connected, each projection normalised like an input layer's (``inputs``,
+        default: feature-level fusion, no unimodal layers).  Chosen on RAVDESS
+        validation data with facial action units (seeds 0 / 1): from the layers the
+        multimodal layer fired 2.6 spikes per sample (retries made an epoch take
+        268 s, seed 0); from the inputs 36 spikes per sample and 49.0 / 46.4 %
+        against 41.1 / 40.6 % audio-only.  With DVS input (20,000 inputs) the
+        fused layer has 8.5 million synapses: ``layers`` is the smaller network.
     fusion_norm_per_synapse : float
         Early fusion: exc->multimodal column sum per synapse.
     dense_n_neurons : int
@@ -327,7 +332,7 @@ class NetworkConfig:
     cross_norm_per_synapse: float = _v(P.CROSS_NORM_PER_SYNAPSE)
     cross_p_connect: float = _v(P.CROSS_P_CONNECT)
     fusion_n_neurons: int = int(_v(P.FUSION_N_NEURONS))
-    fusion_from: Literal["layers", "inputs"] = "layers"
+    fusion_from: Literal["layers", "inputs"] = "inputs"
     fusion_norm_per_synapse: float = _v(P.FUSION_NORM_PER_SYNAPSE)
     dense_n_neurons: int = int(_v(P.DENSE_N_NEURONS))
     au_n_neurons: int = int(_v(P.AU_N_NEURONS))

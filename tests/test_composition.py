@@ -12,7 +12,7 @@ TOPOS = {"audio": AUDIO, "visual": VISUAL}
 
 
 def test_modes_differ_only_in_composition():
-    net = NetworkConfig()
+    net = NetworkConfig(fusion_from="layers")
     comps = {m: compose(m, TOPOS, net) for m in MODES}
     names = {m: {p.name for p in c.projections} for m, c in comps.items()}
     assert names["audio"] == {"audio_input_to_audio_exc"}
@@ -53,7 +53,7 @@ def test_vision_leads_audio_in_multimodal_modes_only():
 
 
 def test_early_fusion_layer_receives_both_excitatory_layers():
-    c = compose("early_fusion", TOPOS, NetworkConfig(fusion_n_neurons=5))
+    c = compose("early_fusion", TOPOS, NetworkConfig(fusion_n_neurons=5, fusion_from="layers"))
     into = {p.source for p in c.projections if p.target == "fusion"}
     assert into == {"audio_exc", "visual_exc"}
     assert c.layer("fusion").n_neurons == 5 and np.all(c.layer("fusion").pools == 0)

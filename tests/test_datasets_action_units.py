@@ -79,7 +79,8 @@ def test_au_modes_compose_a_fully_connected_visual_layer():
     assert set(cross.layer("visual").pools) == {0}                      # one inhibition pool
     assert cross.projection("visual_exc_to_audio_exc").n_synapses == 7 * 5
     assert cross.readout == "audio"
-    fusion = composition_for(cfg.replace(train={"modality": "early_fusion"}), shapes)
+    fusion = composition_for(cfg.replace(train={"modality": "early_fusion"},
+                                         network={"fusion_from": "layers"}), shapes)
     assert {p.name for p in fusion.projections} >= {"audio_exc_to_fusion_exc",
                                                      "visual_exc_to_fusion_exc"}
     alone = composition_for(cfg.replace(train={"modality": "visual"}), {"visual": (2, 35, 1)})

@@ -89,6 +89,9 @@ def model_receptive_fields(model) -> tuple[np.ndarray, tuple[int, int, int]]:
     # multimodal models: the fields of the first modality's input (audio), as input_shape
     modality = "visual" if mode == "visual" else "audio"
     key = f"w__{modality}_input_to_{modality}_exc"
+    fused = f"w__{modality}_input_to_fusion_exc"      # early fusion from the inputs
+    if key not in model.arrays and fused in model.arrays:
+        key = fused
     if key not in model.arrays:
         raise DataError(f"{model.path}: network.npz has no {key}")
     window, stride, n_features = net.window, net.stride, net.n_features
@@ -96,6 +99,9 @@ def model_receptive_fields(model) -> tuple[np.ndarray, tuple[int, int, int]]:
         # one fully connected "window": every coefficient x tuning curve
         window = stride = int(shape[2])
         n_features = net.dense_n_neurons
+    if key == fused:              # fully connected to the whole input
+        window = stride = int(shape[2])
+        n_features = net.fusion_n_neurons
     try:
         weights = plotting.weights_from_model(model.arrays[key], shape, window, stride,
                                               n_features, modality=modality)
@@ -112,7 +118,7 @@ def receptive_field_figure_for(model_dir: str | Path, max_per_class: int = 8):
     weights, win = model_receptive_fields(model)
     classes = list(model.info.get("classes") or [])
     a = np.asarray(model.arrays["assignments"]).ravel()
-    if model.info.get("readout") == "fusion":
+    if model.info.get("readout") == "fusion" and "w__audio_input_to_fusion_exc" not in model.arrays:
         a = np.full(weights.shape[0], -1)     # labels belong to the multimodal layer
     if a.size != weights.shape[0]:
         raise DataError(f"{model.path}: {a.size} assignments for {weights.shape[0]} neurons")

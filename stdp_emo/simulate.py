@@ -182,8 +182,11 @@ class _Slot:
                 src = done[0].parent
                 if self.path.exists():
                     shutil.rmtree(self.path)
+                # init_*.dat: the run_args arrays of the owner's last run (inputs, weights),
+                # rewritten by every run and deleted while it starts one: not copied, or
+                # copying beside a running process fails on a vanished file
                 shutil.copytree(src, self.path, symlinks=True, ignore=shutil.ignore_patterns(
-                    "results", _COMPILED))
+                    "results", _COMPILED, "init_*.dat"))
 
     def release(self) -> None:
         if self._lock is not None:

@@ -135,17 +135,14 @@ def cross_weight_figure_for(model):
     """The visual -> audio weight figure of a loaded cross-modal model (None for other models)."""
     if CROSS_KEY not in model.arrays:
         return None
-    from .network.composition import compose
-    from .network.topology import audio_layer_topology, conv_topology
+    from .network.composition import composition_for
 
-    net = model.config.network
     shapes = model.info.get("input_shapes") or {}
     if not {"audio", "visual"} <= set(shapes):
         raise DataError(f"{model.path}: model.json has no input_shapes of audio and visual")
-    topologies = {"audio": audio_layer_topology(model.config.encoding, net, tuple(shapes["audio"])),
-                  "visual": conv_topology(tuple(shapes["visual"]), (net.window, net.window),
-                                          (net.stride, net.stride), net.n_features)}
-    proj = compose("crossmodal", topologies, net).projection("visual_exc_to_audio_exc")
+    comp = composition_for(model.config.replace(train={"modality": "crossmodal"}), shapes)
+    topologies = comp.topologies                  # the same network as training built
+    proj = comp.projection("visual_exc_to_audio_exc")
     w = np.asarray(model.arrays[CROSS_KEY])
     if w.size != proj.pre.size:
         raise DataError(f"{model.path}: {CROSS_KEY} has {w.size} weights, the network "

@@ -172,7 +172,7 @@ def main(argv=None) -> int:
             print("error: the compare runs use different splits", file=sys.stderr)
             return 2
         runs = list({(r["mode"], r["features"], r["seed"]): r for p in parts for r in p["runs"]
-                     if r["features"] in (args.features, "dvs")}.values())
+                     if r["features"] in (args.features, "dvs", "au")}.values())
         result = summary(runs, parts[0], compare_run_dirs=[str(d) for d in args.from_compare],
                          data=parts[0].get("description"),
                          robustness=[r for p in parts for r in p.get("robustness_summary") or []])

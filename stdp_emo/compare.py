@@ -269,10 +269,10 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=("mfcc", "mel"), see
         jobs = []
         for seed in seeds:
             for mode in modes:
-                kinds = ["dvs"] if mode == "visual" else list(features)
+                kinds = [cfg.visual.source] if mode == "visual" else list(features)
                 jobs += [(mode, kind, seed) for kind in kinds]
         for k, (mode, kind, seed) in enumerate(jobs):
-            audio = {} if kind == "dvs" else {"kind": kind}
+            audio = {} if kind in ("dvs", "au") else {"kind": kind}
             c = cfg.replace(train={"modality": mode, "seed": int(seed)}, audio=audio)
             log.info("[%d/%d] training %s (%s), seed %d", k + 1, len(jobs), mode, kind, seed)
             out = train(c, tag=f"{mode}_{kind}_s{seed}", progress=progress,

@@ -153,12 +153,10 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
 
         table = au.load(cfg.visual.au_csv or au.default_path(dataset.root))
         values, usable = table.pair(c.id for c in dataset.clips)
-        train_idx = np.asarray([k for k in train_idx if usable[k]], dtype=np.int64)
-        test_idx = np.asarray([k for k in test_idx if usable[k]], dtype=np.int64)
-        if len(test_idx) == 0 or (split_ids is None and len(train_idx) == 0):
-            from .errors import DataError
-            raise DataError(f"{table.path}: no action units for the clips of {dataset.root} "
-                            f"(trial ids like {dataset.clips[0].id})")
+        train_idx, test_idx = keep_usable(
+            train_idx, test_idx, usable, training=split_ids is None,
+            why=lambda tr, te: f"{table.path}: no action units for the clips of {dataset.root} "
+                               f"(trial ids like {dataset.clips[0].id})")
         if au_scale is None:
             au_scale = fit_au_scale(values[train_idx])
         inputs["visual"] = au_rates(values, au_scale, cfg.encoding.au_copies)
@@ -184,16 +182,14 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
                             len(bad), next(iter(bad.values())))
             info["duration_mismatch"] = {dataset.clips[k].id: m for k, m in bad.items()}
         # clips without a usable video are left out of both splits (counted in the record)
-        train_idx = np.asarray([k for k in train_idx if usable[k]], dtype=np.int64)
-        test_idx = np.asarray([k for k in test_idx if usable[k]], dtype=np.int64)
+        train_idx, test_idx = keep_usable(
+            train_idx, test_idx, usable, training=split_ids is None,
+            why=lambda tr, te: f"{dataset.root}: no usable clips for {mode} (train {tr}, "
+                               f"test {te}): {int(usable.sum())} of {len(dataset)} clips have a "
+                               f"readable face video of matching length "
+                               f"({len(vis.faces_not_found)} without a face found)")
         inputs["visual"] = vis.inputs
         shapes["visual"] = vis.input_shape
-        if len(test_idx) == 0 or (split_ids is None and len(train_idx) == 0):
-            from .errors import DataError
-            raise DataError(f"{dataset.root}: no usable clips for {mode} (train {len(train_idx)}, "
-                            f"test {len(test_idx)}): {int(usable.sum())} of {len(dataset)} clips "
-                            f"have a readable face video of matching length ({len(vis.faces_not_found)} "
-                            "without a face found)")
     if "audio" in modalities(mode):
         feats, n_valid, ids = extract_dataset(dataset, cfg.audio, progress=progress)
         if cfg.audio.normalisation == "speaker":
@@ -207,6 +203,20 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
     feature_seconds = time.perf_counter() - t0
     return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, encoder,
                     composition_for(cfg, shapes), feature_seconds, mode, info, au_scale)
+
+
+def keep_usable(train_idx, test_idx, usable: np.ndarray, *, training: bool, why):
+    """The clips of both splits whose visual input is usable (``usable``, per clip).
+
+    Raises :class:`DataError` with ``why(n_train, n_test)`` when nothing is left to test
+    on, or (``training``) to train on.
+    """
+    train_idx = np.asarray([k for k in train_idx if usable[k]], dtype=np.int64)
+    test_idx = np.asarray([k for k in test_idx if usable[k]], dtype=np.int64)
+    if len(test_idx) == 0 or (training and len(train_idx) == 0):
+        from .errors import DataError
+        raise DataError(why(len(train_idx), len(test_idx)))
+    return train_idx, test_idx
 
 
 #: audio and video of a trial "differ" when their durations differ by more than this many

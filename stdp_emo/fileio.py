@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -59,7 +60,8 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     target = Path(target)
     with writing(target.parent):
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix + ".tmp",
+        remove_stale(target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(target), suffix=suffix + ".tmp",
                                    dir=target.parent)
         os.close(fd)
         tmp = Path(tmp)
@@ -105,7 +107,8 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
         raise FileExistsError(f"{target}: already exists, refusing to overwrite")
     with writing(target.parent):
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        remove_stale(target.parent)
+        tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(target), suffix=".tmp", dir=target.parent))
         os.chmod(tmp, 0o777 & ~_umask())
     try:
         with writing(target.parent):
@@ -117,6 +120,47 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _tmp_prefix(target: Path) -> str:
+    return f".{target.name}.pid{os.getpid()}."
+
+
+_STALE = re.compile(r"^\..*\.pid(\d+)\..*\.tmp$")
+
+
+def remove_stale(folder: str | os.PathLike) -> list[Path]:
+    """Remove temporary files and folders that killed writers left in ``folder``.
+
+    A writer killed outright (``SIGKILL``, power loss) cannot clean up; its
+    temporary name carries its process id, so the next writer in the same
+    folder removes every temporary whose process no longer runs.  Returns the
+    removed paths.
+    """
+    removed = []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return removed
+    for entry in folder.iterdir():
+        m = _STALE.match(entry.name)
+        if not m or _alive(int(m.group(1))):
+            continue
+        try:
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+            removed.append(entry)
+        except OSError:
+            pass                        # not ours to remove (permissions): leave it
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def npz_problem(e: Exception) -> str:

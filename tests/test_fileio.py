@@ -55,3 +55,22 @@ def test_existing_target_is_never_overwritten(tmp_path):
     with pytest.raises(FileExistsError):
         with fileio.atomic_directory(tmp_path / "m"):
             pass
+
+
+def test_remove_stale_removes_only_temporaries_of_dead_writers(tmp_path):
+    import subprocess
+    import sys
+
+    from stdp_emo.fileio import remove_stale
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    gone = tmp_path / f".m.pid{dead}.abc.tmp"
+    (gone / "sub").mkdir(parents=True)
+    gone_file = tmp_path / f".network.npz.pid{dead}.x1.npz.tmp"
+    gone_file.write_bytes(b"half")
+    mine = tmp_path / f".m.pid{os.getpid()}.def.tmp"
+    mine.mkdir()
+    other = tmp_path / ".hidden-but-not-ours"
+    other.mkdir()
+    assert sorted(remove_stale(tmp_path)) == sorted([gone, gone_file])
+    assert mine.exists() and other.exists() and not gone.exists()

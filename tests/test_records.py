@@ -270,5 +270,9 @@ def test_sigkill_while_writing_models_leaves_only_complete_models(tmp_path):
     assert len(models) >= 2
     for path in models:
         assert load_model(path).arrays["padding"].size == 3_000_000
-    # what a kill leaves is a hidden temporary folder, never taken for a model
-    assert all(p.name.startswith(".") for p in tmp_path.iterdir() if p not in models)
+    # what a kill leaves is a hidden temporary folder, never taken for a model ...
+    left = [p for p in tmp_path.iterdir() if p not in models]
+    assert all(p.name.startswith(".") for p in left)
+    # ... and the next write in that folder removes it (its writer's process is gone)
+    save_model(_model(), "after", home=tmp_path)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

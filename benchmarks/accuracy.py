@@ -79,7 +79,8 @@ def baselines(cfg, prep, seed: int, egemaps: bool) -> dict:
 
 def run_one(cfg_path, split: str, seed: int, args) -> dict:
     from stdp_emo import config as C
-    from stdp_emo.experiment import prepare, train
+    from stdp_emo.preparation import prepare
+    from stdp_emo.training import train
 
     cfg = C.load(cfg_path) if cfg_path else C.ExperimentConfig()
     cfg = cfg.replace(data={"dataset": "ravdess", "root": str(args.root), "split": split,

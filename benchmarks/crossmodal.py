@@ -110,7 +110,7 @@ def au_svm_baselines(cfg) -> dict:
     from stdp_emo.datasets import action_units as au
     from stdp_emo.datasets import load_dataset
     from stdp_emo.evaluation import frame_statistics, svm_baseline, svm_on_vectors
-    from stdp_emo.experiment import experiment_split
+    from stdp_emo.preparation import experiment_split
     from stdp_emo.features.audio import extract_dataset
 
     ds = load_dataset("ravdess", cfg.data.root)

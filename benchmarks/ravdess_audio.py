@@ -53,7 +53,8 @@ def main(argv=None) -> int:
         return 2
 
     from stdp_emo import config as C, evaluation
-    from stdp_emo.experiment import prepare, train
+    from stdp_emo.preparation import prepare
+    from stdp_emo.training import train
     from stdp_emo.features.audio import extract_dataset
 
     cfg = C.load(args.config) if args.config else C.ExperimentConfig()

@@ -192,7 +192,7 @@ def main(argv=None) -> int:
         ap.error(f"unknown case(s) {bad}; choose from {ALL_CASES}")
 
     from stdp_emo import config as C
-    from stdp_emo.experiment import prepare, rows
+    from stdp_emo.preparation import prepare, rows
     from stdp_emo.network.composition import compose
     from stdp_emo.network.topology import audio_topology
 

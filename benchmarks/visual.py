@@ -220,7 +220,7 @@ def _child(spec_path: str) -> int:
 
 def _child_stage(spec: dict, cfg, progress: bool, t0: float) -> dict:
     if spec["stage"] == "prepare":
-        from stdp_emo.experiment import prepare
+        from stdp_emo.preparation import prepare
         from stdp_emo.simulate import CompiledNetwork
 
         prep = prepare(cfg, progress=progress)
@@ -234,7 +234,7 @@ def _child_stage(spec: dict, cfg, progress: bool, t0: float) -> dict:
                   "n_clips": len(prep.dataset), "n_train": int(prep.train_idx.size),
                   "n_test": int(prep.test_idx.size), "visual_features": prep.feature_info}
     else:
-        from stdp_emo.experiment import train
+        from stdp_emo.training import train
 
         out = train(cfg, tag=f"bench_visual_{cfg.data.dataset}", progress=progress)
         m = out["metrics"]
@@ -270,7 +270,7 @@ def _full_chunk_timing(cfg, repeats: int = 2) -> dict:
     with the spikes they produced.  Wall time includes passing weights in and
     out of the simulator binary, as in training.
     """
-    from stdp_emo.experiment import prepare
+    from stdp_emo.preparation import prepare
     from stdp_emo.network.rng import sample_streams
     from stdp_emo.simulate import CompiledNetwork, as_inputs, initial_state
 

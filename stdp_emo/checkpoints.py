@@ -77,7 +77,7 @@ def load_checkpoint(path: Path, cfg: ExperimentConfig, split_ids: list[str]):
     """
     from .errors import DataError
     from .fileio import npz_problem
-    from .simulate import NetworkState
+    from .network.state import NetworkState
 
     if not path.is_file():
         raise DataError(f"{path}: no checkpoint to resume from")

@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
 def _dispatch(args) -> int:
     progress = not getattr(args, "quiet", False)
     if args.command == "train":
-        from .experiment import train
+        from .training import train
 
         cfg = _train_config(args)
         mode = cfg.train.modality
@@ -308,7 +308,7 @@ def _dispatch(args) -> int:
         print(f"\nrun record: {out['run_dir']}")
         return 0
     if args.command == "evaluate":
-        from .experiment import evaluate_model
+        from .frozen import evaluate_model
 
         if args.all or args.dataset:
             from .errors import DataError
@@ -351,14 +351,16 @@ def _dispatch(args) -> int:
     if args.command == "raster":
         from .errors import DataError
         from .plotting import save_figure
+        from .model import TrainedModel
         from .report import raster_figure_for
 
         out = args.out or Path(f"raster_{args.sample}.png")
         _check_image_suffix(out)
         if args.trace < 0:
             raise DataError(f"--trace {args.trace}: must be 0 or more")
-        fig, _ = raster_figure_for(args.model_dir, args.sample, args.root, trace_neurons=args.trace)
-        print(save_figure(fig, out))
+        model = TrainedModel.load(args.model_dir)
+        rec = model.record(args.sample, args.root, trace_neurons=args.trace)
+        print(save_figure(raster_figure_for(rec), out))
         return 0
     if args.command == "plot":
         from . import report
@@ -374,11 +376,20 @@ def _dispatch(args) -> int:
         return 0
     if args.command == "report":
         from .errors import DataError
+        from .frozen import record_rasters
+        from .model import TrainedModel
+        from .records import load_compare
         from .report import write_report
 
         if args.rasters < 0:
             raise DataError(f"--rasters {args.rasters}: must be 0 or more")
-        print(write_report(args.run_dir, args.model, rasters=args.rasters))
+        model = TrainedModel.load(args.model) if args.model else None   # a bad --model: exit 2
+        run = Path(args.run_dir)
+        if not run.is_dir():
+            load_compare(run)                       # the one-line error of a missing directory
+        recordings, note = ([], None) if not (run / "metrics.json").is_file() else \
+            record_rasters(run, args.rasters, model)
+        print(write_report(run, args.model, recordings=recordings, raster_note=note))
         return 0
     if args.command == "sweep":
         from .sweep import run_cli
@@ -391,9 +402,9 @@ def _predict(args, progress: bool) -> int:
     import json
 
     from .inference import predict_files
-    from .records import load_model
+    from .model import TrainedModel
 
-    preds = predict_files(load_model(args.model_dir), args.paths, progress=progress)
+    preds = predict_files(TrainedModel.load(args.model_dir), args.paths, progress=progress)
     for p in preds:
         if p.error:
             print(f"error: {p.error}", file=sys.stderr)

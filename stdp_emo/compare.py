@@ -202,14 +202,12 @@ def robustness_of_model(model_dir, mode: str, features: str, seed: int, *, progr
                         noise_rates=None, snrs=None) -> list[dict]:
     """Accuracy of a trained model under every condition that applies to its mode."""
     from . import evaluation, robustness
-    from .experiment import (evaluate_frozen, fallback_class, model_encoder, model_state,
-                             model_vote_weights, prepare_model)
-    from .records import load_model
+    from .frozen import as_model, evaluate_frozen, fallback_class
+    from .preparation import prepare_for_model
 
-    model = load_model(model_dir)
-    cfg, prep = prepare_model(model, progress=progress)
-    state = model_state(model)
-    assignments = np.asarray(model.arrays["assignments"])
+    model = as_model(model_dir)
+    cfg, prep = prepare_for_model(model, progress=progress)
+    state, assignments = model.state, model.assignments
     classes = list(prep.dataset.classes)
     y = prep.dataset.labels[prep.test_idx]
     out = []
@@ -219,11 +217,11 @@ def robustness_of_model(model_dir, mode: str, features: str, seed: int, *, progr
     if snrs is not None:
         kw["snrs"] = snrs
     for condition, level in robustness.conditions_for(mode, visual_source=cfg.visual.source, **kw):
-        inputs = robustness.degraded_inputs(prep, cfg, model_encoder(model), condition, level, seed)
+        inputs = robustness.degraded_inputs(prep, cfg, model.encoder, condition, level, seed)
         ev = evaluate_frozen(cfg, prep, state, assignments=assignments, inputs=inputs,
                              progress=progress)
         pred = evaluation.predict(ev["test"].counts, assignments, len(classes),
-                                  fallback=fallback_class(prep), weights=model_vote_weights(model))
+                                  fallback=fallback_class(prep), weights=model.vote_weights)
         acc = float(np.mean(pred == y)) if y.size else None
         log.info("%s %s seed %d, %s %s: accuracy %.3f", mode, features, seed, condition,
                  level, acc)
@@ -259,7 +257,7 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=("mfcc", "mel"), see
     bad = [f for f in features if f not in ("mfcc", "mel")]
     if bad:
         raise ConfigError(f"unknown audio feature kind(s) {bad} (mfcc or mel)")
-    from .experiment import train
+    from .training import train
 
     record = RunRecord(cfg.data.dataset, "compare", home=runs_home)
     try:
@@ -312,7 +310,7 @@ def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, n
         The new ``compare.json`` content.
     """
     from .config import load as load_config
-    from .report import load_compare
+    from .records import load_compare
 
     run_dir = Path(run_dir)
     result = load_compare(run_dir)

@@ -239,3 +239,38 @@ def au_rates(values: np.ndarray, scale: np.ndarray, copies: int = 1) -> np.ndarr
     """
     r = np.clip(np.asarray(values, float) / np.asarray(scale, float)[None, :], 0.0, 1.0)
     return np.tile(r, (1, int(copies)))
+
+
+# ------------------------------------------------------------------ presentations
+#: random-stream phases of the frozen presentations (training epochs use 0, 1, ...)
+PHASE_LABEL, PHASE_TEST, PHASE_PREDICT = 1_000_000, 1_000_001, 1_000_002
+#: stream ids leave room for this many presentations of one sample (the first and retries)
+RETRY_SLOTS = 16
+
+
+def stream_ids(sample_idx, retry) -> np.ndarray:
+    """Position-independent id of a presentation: ``sample * 16 + retry`` (int64).
+
+    With the seed and the phase it fixes the presentation's Poisson spikes
+    (:func:`stdp_emo.network.rng.sample_streams`), so chunked, sharded, resumed and
+    replayed (raster) presentations make the same spikes.
+    """
+    retry = np.asarray(retry, dtype=np.int64)
+    if np.any(retry >= RETRY_SLOTS):
+        raise ValueError(f"at most {RETRY_SLOTS - 1} retries per sample")
+    return np.asarray(sample_idx, dtype=np.int64) * RETRY_SLOTS + retry
+
+
+def input_rates_hz(values: np.ndarray, enc: EncodingConfig, retry=0) -> np.ndarray:
+    """Poisson rates (Hz) of input values in [0, 1]: ``value * max_rate_hz * intensity``.
+
+    A sample presented again after too few spikes (retry ``r``) gets the intensity
+    ``1 + r * intensity_step`` (DC15-code).
+
+    Parameters
+    ----------
+    values : ndarray, shape (n_samples, n_inputs)
+    retry : int or ndarray, shape (n_samples,)
+    """
+    gain = 1.0 + np.asarray(retry, dtype=np.float64) * enc.intensity_step
+    return np.asarray(values, dtype=np.float64) * enc.max_rate_hz * np.reshape(gain, (-1, 1))

@@ -432,3 +432,39 @@ def energy_estimate(ops: dict) -> dict:
     return {"synaptic_ops_per_sample": float(ops["synaptic_ops_per_sample"]),
             "snn_energy_uj": float(snn), "ann_macs": int(ops["n_synapses"]),
             "ann_energy_uj": float(ann), "ratio": float(ann / snn) if snn else None}
+
+
+def pick_raster_samples(test_ids, y_true, y_pred, n: int) -> list[tuple[str, bool]]:
+    """Test samples to show: ``ceil(n / 2)`` correct and ``n // 2`` wrong ones.
+
+    When one kind is short the other fills in.  Within each kind, samples are
+    taken one per true class in turn (classes in order of first appearance),
+    so the figures cover several emotions; duplicated ids are taken once.
+
+    Returns
+    -------
+    list of (sample id, correctly classified)
+    """
+    correct: dict = {}
+    wrong: dict = {}
+    seen = set()
+    for sid, t, p in zip(test_ids, y_true, y_pred):
+        if sid in seen:
+            continue
+        seen.add(sid)
+        (correct if t == p else wrong).setdefault(t, []).append(str(sid))
+
+    def spread(by_class: dict) -> list[str]:
+        out, queues = [], [list(v) for v in by_class.values()]
+        while any(queues):
+            for q in queues:
+                if q:
+                    out.append(q.pop(0))
+        return out
+
+    good, bad = spread(correct), spread(wrong)
+    n = max(0, int(n))
+    n_bad = min(n // 2, len(bad))
+    n_good = min(n - n_bad, len(good))
+    n_bad = min(n - n_good, len(bad))
+    return [(s, True) for s in good[:n_good]] + [(s, False) for s in bad[:n_bad]]

@@ -19,12 +19,11 @@ import numpy as np
 
 from . import evaluation
 from .config import to_toml
+from .encoding import PHASE_PREDICT  # noqa: F401  (the random-stream phase of new recordings)
 from .errors import DataError
 
 log = logging.getLogger("stdp_emo.inference")
 
-PHASE_PREDICT = 1_000_002
-"""Random-stream phase of presentations of new recordings."""
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3", ".mp4", ".avi", ".m4a")
 """Files :func:`audio_files` takes from a folder (video files: their audio track)."""
@@ -84,14 +83,13 @@ def audio_files(paths) -> list[Path]:
 
 def _frozen_counts(model, comp, inputs: dict, progress: bool, phase: int):
     """Labelled-layer spike counts of ``inputs`` (modality -> rows) through the frozen model."""
-    from .experiment import model_state
     from .simulate import CompiledNetwork, present
 
     cfg = model.config
     # the training run's chunk size: its compiled frozen network is reused from the cache
     with CompiledNetwork(comp, cfg.network, cfg.encoding, learning=False,
                          chunk_size=cfg.train.chunk_size) as frozen:
-        res = present(frozen, inputs, model_state(model), seed=cfg.train.seed, phase=phase,
+        res = present(frozen, inputs, model.state, seed=cfg.train.seed, phase=phase,
                       progress=progress, desc="classifying")
     return res
 
@@ -101,7 +99,7 @@ def predict_files(model, paths, progress: bool = False) -> list[Prediction]:
 
     Parameters
     ----------
-    model : stdp_emo.records.Model
+    model : stdp_emo.model.TrainedModel
         A model of mode ``audio`` (multimodal and visual models need face
         video: use :func:`evaluate_all` on a dataset folder).
     paths : sequence of path
@@ -115,7 +113,6 @@ def predict_files(model, paths, progress: bool = False) -> list[Prediction]:
         One per file, in order; unreadable files carry ``error`` and no emotion.
     """
     from .datasets.media import read_audio
-    from .experiment import composition_for, model_encoder, model_vote_weights
     from .features.audio import extract, speaker_normalise
 
     cfg = model.config
@@ -143,15 +140,13 @@ def predict_files(model, paths, progress: bool = False) -> list[Prediction]:
             log.warning("per-speaker normalisation from only %d files; pass all of a speaker's "
                         "recordings in one call", len(good))
         x = speaker_normalise(x, n_valid, np.zeros(len(good)))
-    rows = model_encoder(model)(x, n_valid)
-    comp = composition_for(cfg, model.info["input_shapes"])
-    res = _frozen_counts(model, comp, {"audio": rows}, progress, PHASE_PREDICT)
-    classes = list(model.info["classes"])
-    assignments = np.asarray(model.arrays["assignments"])
-    weights = model_vote_weights(model)
+    rows = model.encoder(x, n_valid)
+    res = _frozen_counts(model, model.composition, {"audio": rows}, progress, PHASE_PREDICT)
+    classes = model.classes
+    assignments, weights = model.assignments, model.vote_weights
     scores = evaluation.class_scores(res.counts, assignments, len(classes), weights)
     pred = evaluation.predict(res.counts, assignments, len(classes),
-                              fallback=int(model.info.get("fallback_class", 0)), weights=weights)
+                              fallback=model.fallback_class, weights=weights)
     for j, k in enumerate(good):
         preds[k].emotion = classes[int(pred[j])]
         preds[k].scores = {c: float(s) for c, s in zip(classes, scores[j])}
@@ -173,13 +168,13 @@ def class_map(dataset_classes, model_classes) -> dict[int, int]:
     return out
 
 
-def evaluate_all(model_dir, root, *, dataset: str | None = None, progress: bool = True,
+def evaluate_all(model, root, *, dataset: str | None = None, progress: bool = True,
                  runs_home: Path | None = None) -> dict:
     """Score a saved model on every clip of the dataset folder ``root``.
 
     Parameters
     ----------
-    model_dir : path
+    model : TrainedModel or path of a model directory
     root : path
         A folder in the layout of ``dataset`` (default: the model's dataset
         kind, e.g. RAVDESS ``Actor_XX/...``), with speakers or a corpus the
@@ -194,17 +189,17 @@ def evaluate_all(model_dir, root, *, dataset: str | None = None, progress: bool 
     ``metrics["skipped"]`` (id -> reason).
     """
     from .datasets import load_dataset
-    from .experiment import (evaluate_frozen, feature_name, model_encoder, model_state,
-                             model_vote_weights, prepare)
     from .features.audio import extract_dataset
+    from .frozen import as_model, evaluate_frozen, feature_name
     from .network.composition import modalities
-    from .records import RunRecord, load_model
+    from .preparation import prepare
+    from .records import RunRecord
 
-    model = load_model(model_dir)
+    model = as_model(model)
     kind = dataset or model.config.data.dataset
     cfg = model.config.replace(data={"dataset": kind, "root": str(root)})
     ds = load_dataset(kind, str(root), include_song=cfg.data.include_song)
-    classes = list(model.info["classes"])
+    classes = model.classes
     cmap = class_map(ds.classes, classes)
     skipped = {c.id: f"emotion {ds.classes[c.label]!r} is not one of the model's classes"
                for c in ds.clips if c.label not in cmap}
@@ -222,16 +217,16 @@ def evaluate_all(model_dir, root, *, dataset: str | None = None, progress: bool 
     try:
         record.write_text("config.toml", to_toml(cfg))
         prep = prepare(cfg, progress=progress, dataset=ds,
-                       split_ids=([], [c.id for c in ds.clips]), encoder=model_encoder(model))
+                       split_ids=([], [c.id for c in ds.clips]), encoder=model.encoder,
+                       au_scale=model.au_scale)
         for k in set(range(len(ds.clips))) - set(prep.test_idx.tolist()):
             skipped[ds.clips[k].id] = "no usable video"
-        ev = evaluate_frozen(cfg, prep, model_state(model), progress=progress,
-                             assignments=np.asarray(model.arrays["assignments"]),
-                             weights=model_vote_weights(model))
+        ev = evaluate_frozen(cfg, prep, model.state, progress=progress,
+                             assignments=model.assignments, weights=model.vote_weights)
         counts = ev["test"].counts
         y = np.array([cmap[int(ds.clips[k].label)] for k in prep.test_idx], dtype=np.int64)
         pred = evaluation.predict(counts, ev["assignments"], len(classes),
-                                  fallback=int(model.info.get("fallback_class", 0)),
+                                  fallback=model.fallback_class,
                                   weights=ev["weights"])
         metrics = {"model_dir": str(model.path), "dataset": kind, "root": str(root),
                    "description": ds.description, "modality": cfg.train.modality,

@@ -5,13 +5,12 @@ external references (figures are embedded base64 PNG data URIs, the style
 sheet is inline), so it opens from the file system and can be mailed or
 archived on its own.  Sections: config, protocol, metrics, confusion matrix,
 per-class accuracy, receptive fields (when the model is known), spike rasters
-of a few correctly and wrongly classified test samples (recorded through the
-model with :func:`stdp_emo.experiment.record_sample`, and image files passed
-in), log.  A compare run directory (``compare.json``, written by
+of the recorded samples it is given (the CLI records them through the model with
+:func:`stdp_emo.frozen.record_rasters`) and image files passed in, log.  A compare run directory (``compare.json``, written by
 ``stdp_emo.compare``) gets its protocol, the summary over seeds, per-class,
 robustness and energy tables and the comparison figure.
 
-numpy + matplotlib only; Brian2 is imported only when rasters are recorded.
+numpy + matplotlib only: a view never runs the network (a test reads its imports).
 """
 from __future__ import annotations
 
@@ -27,35 +26,13 @@ import numpy as np
 from . import plotting
 from .errors import DataError, StdpEmoError
 from .fileio import write_text
+from .records import find_model_dir, load_compare, load_metrics, read_json
 
 UNSUPERVISED_LABEL = "unsupervised STDP (labelled neurons)"
 SUPERVISED_LABEL = "linear read-out on spike counts (SUPERVISED)"
 
 
 # ------------------------------------------------------------------ reading
-def _read_json(path: Path, required: bool = True):
-    if not path.is_file():
-        if required:
-            raise DataError(f"{path.parent}: missing {path.name} (not a stdp_emo run directory?)")
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DataError(f"{path}: unreadable ({e})") from None
-
-
-def load_metrics(run_dir: str | Path) -> dict:
-    """``metrics.json`` of a run directory; one-line :class:`DataError` if missing or malformed."""
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise DataError(f"{run_dir}: not a run directory (no such directory)")
-    metrics = _read_json(run_dir / "metrics.json")
-    u = metrics.get("unsupervised") if isinstance(metrics, dict) else None
-    if not isinstance(u, dict) or not {"confusion", "per_class_accuracy"} <= set(u):
-        raise DataError(f"{run_dir / 'metrics.json'}: no unsupervised confusion/per_class_accuracy")
-    return metrics
-
-
 def run_classes(metrics: dict) -> list[str]:
     """Class names of a run, in label order (the order of ``per_class_accuracy``)."""
     return [str(c) for c in metrics["unsupervised"]["per_class_accuracy"]]
@@ -69,95 +46,50 @@ def _named_per_class(per_class: dict, classes: list[str]) -> dict:
     return dict(per_class)
 
 
-def find_model_dir(run_dir: str | Path, metrics: dict | None = None) -> Path | None:
-    """The model a run belongs to: ``run_dir/model.json {"model_dir"}`` or ``metrics["model_dir"]``."""
-    run_dir = Path(run_dir)
-    ref = _read_json(run_dir / "model.json", required=False)
-    path = ref.get("model_dir") if isinstance(ref, dict) else None
-    if not path and metrics:
-        path = metrics.get("model_dir")
-    return Path(path) if path else None
+def receptive_field_figure_for(model, max_per_class: int = 8):
+    """The receptive-field figure of a :class:`~stdp_emo.model.TrainedModel` (or its directory).
 
-
-def model_receptive_fields(model) -> tuple[np.ndarray, tuple[int, int, int]]:
-    """(weights (n_neurons, fan_in), window shape (C, wh, ww)) of a loaded model."""
-    net = model.config.network
-    shape = model.info.get("input_shape")
-    if not shape:
-        raise DataError(f"{model.path}: model.json has no input_shape")
-    mode = model.info.get("modality") or model.config.train.modality
-    # multimodal models: the fields of the first modality's input (audio), as input_shape
-    modality = "visual" if mode == "visual" else "audio"
-    key = f"w__{modality}_input_to_{modality}_exc"
-    fused = f"w__{modality}_input_to_fusion_exc"      # early fusion from the inputs
-    if key not in model.arrays and fused in model.arrays:
-        key = fused
-    if key not in model.arrays:
-        raise DataError(f"{model.path}: network.npz has no {key}")
-    window, stride, n_features = net.window, net.stride, net.n_features
-    if modality == "audio" and model.config.encoding.audio_code == "population":
-        # one fully connected "window": every coefficient x tuning curve
-        window = stride = int(shape[2])
-        n_features = net.dense_n_neurons
-    if key == fused:              # fully connected to the whole input
-        window = stride = int(shape[2])
-        n_features = net.fusion_n_neurons
-    try:
-        weights = plotting.weights_from_model(model.arrays[key], shape, window, stride,
-                                              n_features, modality=modality)
-    except ValueError as e:
-        raise DataError(f"{model.path}: {e}") from None
-    return weights, plotting.window_shape(shape, window, modality=modality)
-
-
-def receptive_field_figure_for(model_dir: str | Path, max_per_class: int = 8):
-    """The receptive-field figure of a model directory."""
-    from .records import load_model
-
-    model = load_model(model_dir)
-    weights, win = model_receptive_fields(model)
-    classes = list(model.info.get("classes") or [])
-    a = np.asarray(model.arrays["assignments"]).ravel()
-    if model.info.get("readout") == "fusion" and "w__audio_input_to_fusion_exc" not in model.arrays:
-        a = np.full(weights.shape[0], -1)     # labels belong to the multimodal layer
-    if a.size != weights.shape[0]:
-        raise DataError(f"{model.path}: {a.size} assignments for {weights.shape[0]} neurons")
-    title = (f"receptive fields of {Path(model_dir).name}\n{int((a >= 0).sum())} of {a.size} "
+    The fields of the labelled modality's input (audio in multimodal modes), reshaped by
+    the model's composition; neurons of a layer that is not the labelled one (early fusion
+    from the layers) are shown unassigned.
+    """
+    model = _as_model(model)
+    weights, win, layer = model.receptive_fields()
+    a = model.assignments if layer == model.readout else np.full(weights.shape[0], -1)
+    title = (f"receptive fields of {model.name}\n{int((a >= 0).sum())} of {a.size} "
              f"neurons assigned to an emotion")
-    return plotting.receptive_field_figure(weights, win, a, classes, max_per_class=max_per_class,
-                                           title=title)
+    return plotting.receptive_field_figure(weights, win, a, model.classes,
+                                           max_per_class=max_per_class, title=title)
 
 
-CROSS_KEY = "w__visual_exc_to_audio_exc"
+CROSS_PROJECTION = "visual_exc_to_audio_exc"
 
 
 def cross_weight_figure_for(model):
-    """The visual -> audio weight figure of a loaded cross-modal model (None for other models)."""
-    if CROSS_KEY not in model.arrays:
+    """The visual -> audio weight figure of a cross-modal model (None for other models)."""
+    model = _as_model(model)
+    comp = model.composition
+    if CROSS_PROJECTION not in {p.name for p in comp.projections}:
         return None
-    from .network.composition import composition_for
-
-    shapes = model.info.get("input_shapes") or {}
-    if not {"audio", "visual"} <= set(shapes):
-        raise DataError(f"{model.path}: model.json has no input_shapes of audio and visual")
-    comp = composition_for(model.config.replace(train={"modality": "crossmodal"}), shapes)
-    topologies = comp.topologies                  # the same network as training built
-    proj = comp.projection("visual_exc_to_audio_exc")
-    w = np.asarray(model.arrays[CROSS_KEY])
-    if w.size != proj.pre.size:
-        raise DataError(f"{model.path}: {CROSS_KEY} has {w.size} weights, the network "
-                        f"{proj.pre.size}")
-    vis, aud = topologies["visual"], topologies["audio"]
+    proj = comp.projection(CROSS_PROJECTION)
+    w = model.weights(CROSS_PROJECTION)
+    vis, aud = comp.topologies["visual"], comp.topologies["audio"]
     vis_pos, aud_pos = vis.position[proj.pre], aud.position[proj.post]
     by_position = plotting.block_means(w, aud_pos, vis_pos, aud.n_positions, vis.n_positions)
-    classes = list(model.info.get("classes") or [])
-    a = np.asarray(model.arrays["assignments"]).ravel()
-    by_class = plotting.block_means(w, a[proj.post], vis_pos, len(classes), vis.n_positions)
-    title = (f"visual -> audio weights of {model.path.name} ({w.size:,} synapses; "
+    classes = model.classes
+    by_class = plotting.block_means(w, model.assignments[proj.post], vis_pos, len(classes),
+                                    vis.n_positions)
+    title = (f"visual -> audio weights of {model.name} ({w.size:,} synapses; "
              f"mean {w.mean():.4f}, max {w.max():.4f})")
     return plotting.cross_weight_figure(by_position, by_class.reshape(len(classes),
                                                                       *vis.positions_hw),
                                         classes, title=title)
+
+
+def _as_model(model):
+    from .model import TrainedModel
+
+    return model if isinstance(model, TrainedModel) else TrainedModel.load(model)
 
 
 def _confusion_title(metrics: dict) -> str:
@@ -165,38 +97,6 @@ def _confusion_title(metrics: dict) -> str:
     return (f"{metrics.get('dataset', '?')}, {metrics.get('split', '?')} split: {UNSUPERVISED_LABEL}, "
             f"accuracy {u.get('accuracy', float('nan')):.3f}, UAR {u.get('uar', float('nan')):.3f}, "
             f"n = {u.get('n', '?')}")
-
-
-def load_compare(run_dir: str | Path) -> dict:
-    """``compare.json`` of a compare run directory (see ``stdp_emo.compare``).
-
-    Checks the layout the figures and tables need: ``runs`` (each with
-    ``mode``, ``features``, ``seed``, ``accuracy``), and lists (possibly
-    empty) ``summary``, ``robustness`` and ``energy``.
-
-    Raises
-    ------
-    DataError
-        Missing directory or compare.json, unreadable JSON or a wrong layout (one line).
-    """
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise DataError(f"{run_dir}: not a compare run directory (no such directory)")
-    path = run_dir / "compare.json"
-    if not path.is_file():
-        raise DataError(f"{run_dir}: missing compare.json (not a compare run directory?)")
-    data = _read_json(path)
-    if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
-        raise DataError(f"{path}: no list of runs")
-    for key in ("summary", "robustness", "energy"):
-        if not isinstance(data.get(key) or [], list):
-            raise DataError(f"{path}: '{key}' must be a list")
-    for k, r in enumerate(data["runs"]):
-        if not isinstance(r, dict) or not {"mode", "features", "accuracy"} <= set(r):
-            raise DataError(f"{path}: runs[{k}] lacks mode, features or accuracy")
-    if not data["runs"] and not data.get("summary"):
-        raise DataError(f"{path}: no runs and no summary to show")
-    return data
 
 
 def compare_figure_for(data: dict):
@@ -215,80 +115,31 @@ def compare_figure_for(data: dict):
 
 
 def raster_title(rec: dict) -> str:
-    """Title of a raster figure of :func:`stdp_emo.experiment.record_sample`'s record."""
+    """Title of a raster figure of :func:`stdp_emo.model.TrainedModel.record`'s record."""
     return (f"sample {rec['sample_id']} ({rec['split']} split): true {rec['true']}, "
             f"predicted {rec['predicted']}"
             + (f" (presentation {rec['retries'] + 1}, higher intensity)" if rec["retries"] else ""))
 
 
-def raster_figure_for(model_dir: str | Path, sample_id: str, root: str | None = None,
-                      trace_neurons: int = 0):
-    """Record one sample through a saved model and draw its raster.
+def raster_figure_for(rec: dict):
+    """The raster figure of one recorded sample (:meth:`stdp_emo.model.TrainedModel.record`).
 
-    Compiles (once, cached) and runs the model's frozen network on the sample
-    (Brian2), see :func:`stdp_emo.experiment.record_sample`.  Multimodal models
-    get the visual lead hatched; with ``trace_neurons`` a bottom panel shows the
-    membrane potential and threshold (mV) of that many of the labelled layer's
-    most active excitatory neurons.
-
-    Returns
-    -------
-    (Figure, dict)
-        The figure and the record.
+    Multimodal models get the visual lead hatched; recorded traces (``trace_neurons``)
+    become a bottom panel of membrane potential and threshold (mV).
     """
-    from . import experiment
-
-    rec = experiment.record_sample(model_dir, sample_id, root, trace_neurons=trace_neurons)
-    fig = plotting.raster_figure(rec["groups"], assignments=rec["assignments"],
-                                 classes=rec["classes"], present_ms=rec["present_ms"],
-                                 rest_ms=rec["rest_ms"], visual_lead_ms=rec.get("visual_lead_ms"),
-                                 traces=trace_panel(rec.get("traces")), title=raster_title(rec))
-    return fig, rec
+    return plotting.raster_figure(rec["groups"], assignments=rec["assignments"],
+                                  classes=rec["classes"], present_ms=rec["present_ms"],
+                                  rest_ms=rec["rest_ms"], visual_lead_ms=rec.get("visual_lead_ms"),
+                                  traces=trace_panel(rec.get("traces")), title=raster_title(rec))
 
 
 def trace_panel(traces: dict | None) -> dict | None:
-    """:func:`~stdp_emo.experiment.record_sample` traces as :func:`plotting.raster_figure` wants them."""
+    """:func:`~stdp_emo.model.TrainedModel.record` traces as :func:`plotting.raster_figure` wants them."""
     if not traces or len(traces["neurons"]) == 0:
         return None
     t = np.asarray(traces["t_ms"])
     return {"v_mV": (t, np.asarray(traces["v_mv"]).T),
             "threshold_mV": (t, np.asarray(traces["threshold_mv"]).T)}
-
-
-def pick_raster_samples(test_ids, y_true, y_pred, n: int) -> list[tuple[str, bool]]:
-    """Test samples to show: ``ceil(n / 2)`` correct and ``n // 2`` wrong ones.
-
-    When one kind is short the other fills in.  Within each kind, samples are
-    taken one per true class in turn (classes in order of first appearance),
-    so the figures cover several emotions; duplicated ids are taken once.
-
-    Returns
-    -------
-    list of (sample id, correctly classified)
-    """
-    correct: dict = {}
-    wrong: dict = {}
-    seen = set()
-    for sid, t, p in zip(test_ids, y_true, y_pred):
-        if sid in seen:
-            continue
-        seen.add(sid)
-        (correct if t == p else wrong).setdefault(t, []).append(str(sid))
-
-    def spread(by_class: dict) -> list[str]:
-        out, queues = [], [list(v) for v in by_class.values()]
-        while any(queues):
-            for q in queues:
-                if q:
-                    out.append(q.pop(0))
-        return out
-
-    good, bad = spread(correct), spread(wrong)
-    n = max(0, int(n))
-    n_bad = min(n // 2, len(bad))
-    n_good = min(n - n_bad, len(good))
-    n_bad = min(n - n_good, len(bad))
-    return [(s, True) for s in good[:n_good]] + [(s, False) for s in bad[:n_bad]]
 
 
 # ------------------------------------------------------------------ CLI figure commands
@@ -301,13 +152,11 @@ def plot_weights(model_dir: str | Path, out: str | Path | None = None) -> list[P
     list of Path
         The files written.
     """
-    from .records import load_model
-
-    model_dir = Path(model_dir)
-    fig = receptive_field_figure_for(model_dir)
-    dest = Path(out) if out else model_dir / "receptive_fields.png"
+    model = _as_model(model_dir)
+    fig = receptive_field_figure_for(model)
+    dest = Path(out) if out else model.path / "receptive_fields.png"
     written = [plotting.save_figure(fig, dest)]
-    cross = cross_weight_figure_for(load_model(model_dir))
+    cross = cross_weight_figure_for(model)
     if cross is not None:
         written.append(plotting.save_figure(cross, dest.with_name(f"{dest.stem}_cross{dest.suffix}")))
     return written
@@ -601,46 +450,31 @@ def _compare_sections(data: dict) -> list[str]:
     return sections
 
 
-def _raster_section(predictions: dict | None, mdir: Path | None, model_ok: bool, n: int,
-                    images: list[Path]) -> str | None:
-    """Body of the rasters section: recorded samples (correct and wrong) and given images."""
-    parts = []
-    if n > 0:
-        ids = (predictions or {}).get("test_ids")
-        if mdir is None or not model_ok:
-            parts.append('<p class="note">No readable model for this run: no spike rasters '
-                         "recorded.</p>")
-        elif not ids:
-            parts.append('<p class="note">predictions.json not found: no spike rasters '
-                         "recorded.</p>")
-        else:
-            picks = pick_raster_samples(ids, predictions.get("y_true", []),
-                                        predictions.get("y_pred", []), n)
-            n_ok = sum(c for _, c in picks)
-            parts.append(f"<p>{n_ok} correctly and {len(picks) - n_ok} wrongly classified test "
-                         "samples, presented again to the frozen model with the random stream of "
-                         "the test (so with the same spikes). Excitatory spikes take the colour of "
-                         "the neuron's assigned emotion; presentation and rest are shaded.</p>")
-            for sid, ok in picks:
-                try:
-                    fig, rec = raster_figure_for(mdir, sid)
-                except (StdpEmoError, OSError, RuntimeError) as e:
-                    msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-                    parts.append(f'<p class="note">Raster of {_e(sid)} could not be recorded: '
-                                 f"{_e(msg)}</p>")
-                    break
-                kind = "correctly classified" if ok else "MISCLASSIFIED"
-                parts.append(_img(figure_data_uri(fig), f"raster {sid}",
-                                  f"{kind}: {raster_title(rec)}"))
+def _raster_section(recordings, note: str | None, images: list[Path]) -> str | None:
+    """Body of the rasters section: recorded samples (correct and wrong), a note, given images."""
+    parts = [f'<p class="note">{_e(note)}</p>'] if note else []
+    if recordings:
+        n_ok = sum(bool(ok) for _, ok in recordings)
+        parts.insert(0, f"<p>{n_ok} correctly and {len(recordings) - n_ok} wrongly classified test "
+                        "samples, presented again to the frozen model with the random stream of "
+                        "the test (so with the same spikes). Excitatory spikes take the colour of "
+                        "the neuron's assigned emotion; presentation and rest are shaded.</p>")
+        for k, (rec, ok) in enumerate(recordings):
+            kind = "correctly classified" if ok else "MISCLASSIFIED"
+            parts.insert(1 + k, _img(figure_data_uri(raster_figure_for(rec)),
+                                     f"raster {rec['sample_id']}", f"{kind}: {raster_title(rec)}"))
     parts += [_img(_data_uri(p.read_bytes(), _MIME[p.suffix.lower()]), p.name, p.name)
               for p in images]
     return "\n".join(parts) if parts else None
 
 
-def write_report(run_dir: str | Path, model_dir: str | Path | None = None,
-                 rasters: int | Iterable[str | Path] = 4, *,
+def write_report(run_dir: str | Path, model_dir: str | Path | None = None, *,
+                 recordings=(), raster_note: str | None = None,
                  raster_images: Iterable[str | Path] = ()) -> Path:
     """Write ``<run_dir>/report.html`` (atomically) and return its path.
+
+    Draws what it is given; it never runs the network (``stdp-emo report --rasters N``
+    records the samples first, with :func:`stdp_emo.frozen.record_rasters`).
 
     Parameters
     ----------
@@ -649,16 +483,13 @@ def write_report(run_dir: str | Path, model_dir: str | Path | None = None,
         ``predictions.json``, ``model.json`` and ``log.txt`` are used when
         present), or a compare run directory (``compare.json``), or both.
     model_dir : path, optional
-        Model whose receptive fields and rasters are shown; default the one
-        named by ``run_dir/model.json`` (or ``metrics.json["model_dir"]``), if it exists.
-    rasters : int
-        Number of test samples (from ``predictions.json``) whose spike rasters
-        are recorded through the model and embedded: ``ceil(n / 2)``
-        correctly and ``n // 2`` wrongly classified ones (see
-        :func:`pick_raster_samples`); 0 = none.  Recording runs the frozen
-        network once per sample (Brian2; the compiled network is cached).
-        For compatibility, a sequence of image paths is taken as ``raster_images``
-        (and nothing is recorded).
+        Model whose receptive fields are shown; default the one named by
+        ``run_dir/model.json`` (or ``metrics.json["model_dir"]``), if it exists.
+    recordings : sequence of (dict, bool)
+        Recorded test samples (:meth:`stdp_emo.model.TrainedModel.record`) and whether
+        each was classified correctly: their spike rasters are drawn.
+    raster_note : str, optional
+        A line shown in the rasters section (e.g. why a sample could not be recorded).
     raster_images : paths of PNG (or SVG/JPEG) images
         Spike raster figures to embed as they are.
 
@@ -667,23 +498,17 @@ def write_report(run_dir: str | Path, model_dir: str | Path | None = None,
     DataError
         Missing run directory, metrics.json (and no compare.json), malformed
         compare.json, an explicit ``model_dir`` that is not a model, or a
-        missing raster image.  A sample that cannot be recorded (e.g. its
-        data are not on this machine) is noted in the report instead.
+        missing raster image.
     """
     run_dir = Path(run_dir)
-    if isinstance(rasters, (int, np.integer)) and not isinstance(rasters, bool):
-        n_rasters = int(rasters)
-    else:
-        n_rasters, raster_images = 0, [*rasters, *raster_images]
+    recordings = list(recordings)
     compare = load_compare(run_dir) if (run_dir / "compare.json").is_file() else None
     metrics = load_metrics(run_dir) if compare is None or (run_dir / "metrics.json").is_file() else None
     cfg_path = run_dir / "config.toml"
     config_text = cfg_path.read_text(encoding="utf-8", errors="replace") if cfg_path.is_file() else None
     explicit = model_dir is not None
     if explicit:
-        from .records import load_model
-
-        load_model(model_dir)                       # fail early, before drawing anything
+        _as_model(model_dir)                        # fail early, before drawing anything
     raster_paths = [Path(p) for p in raster_images]
     for p in raster_paths:
         if not p.is_file():
@@ -697,10 +522,10 @@ def write_report(run_dir: str | Path, model_dir: str | Path | None = None,
                                  else '<p class="note">config.toml not found.</p>'))
     if metrics is not None:
         sections += _run_sections(run_dir, metrics, model_dir if explicit else None,
-                                  n_rasters, raster_paths)
-    elif raster_paths:
+                                  _raster_section(recordings, raster_note, raster_paths))
+    elif raster_paths or recordings:
         sections.append(_section("rasters", "Spike rasters",
-                                 _raster_section(None, None, False, 0, raster_paths)))
+                                 _raster_section(recordings, raster_note, raster_paths)))
     if compare is not None:
         sections += _compare_sections(compare)
     log_path = run_dir / "log.txt"
@@ -720,14 +545,14 @@ def write_report(run_dir: str | Path, model_dir: str | Path | None = None,
     return write_text(run_dir / "report.html", doc)
 
 
-def _run_sections(run_dir: Path, metrics: dict, model_dir: Path | None, n_rasters: int,
-                  raster_paths: list[Path]) -> list[str]:
+def _run_sections(run_dir: Path, metrics: dict, model_dir: Path | None,
+                  rasters: str | None) -> list[str]:
     """Sections of an ordinary train/evaluate run record (``model_dir`` given = explicit)."""
     import matplotlib.pyplot as plt
 
     classes = run_classes(metrics)
-    split = _read_json(run_dir / "split.json", required=False)
-    predictions = _read_json(run_dir / "predictions.json", required=False)
+    split = read_json(run_dir / "split.json", required=False)
+    predictions = read_json(run_dir / "predictions.json", required=False)
     sections = [_section("protocol", "Protocol", _protocol(metrics, split))]
     summary, per_class_table = _metrics_tables(metrics, classes)
     sections.append(_section("metrics", "Metrics", summary))
@@ -752,7 +577,6 @@ def _run_sections(run_dir: Path, metrics: dict, model_dir: Path | None, n_raster
 
     explicit = model_dir is not None
     mdir = Path(model_dir) if explicit else find_model_dir(run_dir, metrics)
-    model_ok = False
     if mdir is None:
         rf = '<p class="note">No model directory recorded for this run.</p>'
     elif not explicit and not mdir.is_dir():
@@ -765,22 +589,18 @@ def _run_sections(run_dir: Path, metrics: dict, model_dir: Path | None, n_raster
                 raise
             rf = f'<p class="note">Model directory {_e(mdir)} could not be read.</p>'
         else:
-            model_ok = True
             rf = (f"<p>Model: <code>{_e(mdir)}</code>. Neurons grouped by the emotion they were "
                   "assigned in the labelling pass (evenly spread over each group); shared colour "
                   "scale.</p>" + _img(figure_data_uri(fig), "receptive fields"))
-            from .records import load_model
-
-            cross = cross_weight_figure_for(load_model(mdir))
+            cross = cross_weight_figure_for(mdir)
             if cross is not None:
                 rf += ("<p>Visual -> audio (cross-modal) weights: mean per pair of window "
                        "positions, and per emotion of the audio neurons as a map over the "
                        "face.</p>" + _img(figure_data_uri(cross), "visual to audio weights"))
     sections.append(_section("receptive-fields", "Receptive fields", rf))
 
-    body = _raster_section(predictions, mdir, model_ok, n_rasters, raster_paths)
-    if body:
-        sections.append(_section("rasters", "Spike rasters", body))
+    if rasters:
+        sections.append(_section("rasters", "Spike rasters", rasters))
 
     timings = _timings(metrics)
     if timings:

@@ -32,10 +32,12 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .config import EncodingConfig, NetworkConfig
+from .encoding import input_rates_hz, stream_ids
 from .network.builder import BuiltNetwork, build, wsum_name
 from .network.composition import Composition
-from .network.namespace import build_namespace
+from .network.namespace import build_namespace, hertz, in_units, run_quantities, volts
 from .network.rng import sample_streams
+from .network.state import NetworkState, initial_state  # noqa: F401  (re-exported)
 from .paths import cache_home
 
 log = logging.getLogger(__name__)
@@ -49,85 +51,6 @@ b2.prefs.logging.console_log_level = "WARNING"
 # KeyboardInterrupt at once; the chunk in progress is dropped and the checkpoint holds
 # the state after the last finished chunk.
 b2.prefs.core.stop_on_keyboard_interrupt = False
-
-
-@dataclass
-class NetworkState:
-    """Learnt state of a network (what a model file stores).
-
-    Attributes
-    ----------
-    weights : dict
-        Projection name (``audio_input_to_audio_exc``...) -> weights, shape
-        (n_synapses,), in the order of the projection's ``pre``/``post``.
-    theta : dict
-        Layer name (``audio``...) -> adaptive threshold of every excitatory
-        neuron, shape (n_neurons,), volt.
-    """
-
-    weights: dict
-    theta: dict
-
-    def copy(self) -> "NetworkState":
-        return NetworkState({k: v.copy() for k, v in self.weights.items()},
-                            {k: v.copy() for k, v in self.theta.items()})
-
-    def to_arrays(self) -> dict:
-        """Flat arrays for a model file: ``w__<projection>``, ``theta__<layer>``."""
-        out = {f"w__{k}": v for k, v in self.weights.items()}
-        out.update({f"theta__{k}": v for k, v in self.theta.items()})
-        return out
-
-    @classmethod
-    def from_arrays(cls, arrays) -> "NetworkState":
-        """Inverse of :meth:`to_arrays`."""
-        return cls({k[3:]: np.asarray(v, float) for k, v in arrays.items() if k.startswith("w__")},
-                   {k[7:]: np.asarray(v, float) for k, v in arrays.items()
-                    if k.startswith("theta__")})
-
-
-def initial_state(comp: Composition, net: NetworkConfig, seed: int,
-                  samples: dict | None = None) -> NetworkState:
-    """Initial weights and theta ``theta_init``.
-
-    ``net.w_init = "random"``: DC15-code weights ``(rand + 0.01) * w_init_max``.
-    ``"samples"`` (imprinting): every excitatory neuron of a layer fed by an input
-    starts from the input code of one training sample (drawn without replacement
-    while there are enough, no labels), at the synapses it has, plus the DC15
-    random part scaled by ``w_init_max`` times the mean of that code, and is then
-    scaled to its column sum ``norm_total`` and clipped at ``w_max``.  Other
-    projections (visual -> audio, exc -> multimodal) start random as in DC15.
-
-    Parameters
-    ----------
-    samples : dict, optional
-        Input name -> training rows, values in [0, 1], shape (n_samples, n_inputs);
-        needed for ``"samples"``.
-
-    Projections draw in the composition's order from one generator seeded with ``seed``.
-    """
-    rng = np.random.default_rng(seed)
-    weights = {p.name: (rng.random(p.n_synapses) + 0.01) * net.w_init_max
-               for p in comp.projections}
-    if net.w_init == "samples":
-        if not samples:
-            raise ValueError("w_init = 'samples' needs the training samples")
-        picks = {}      # per target layer: the clip each neuron imprints, for all its inputs
-        for p in comp.projections:
-            if not p.source.endswith("_input"):
-                continue
-            x = np.asarray(samples[p.source[: -len("_input")]], float)
-            n_post = comp.layer(p.target).n_neurons
-            if p.target not in picks:
-                picks[p.target] = rng.choice(len(x), n_post, replace=n_post > len(x))
-            w = x[picks[p.target][p.post], p.pre]
-            w = w + weights[p.name] * max(float(x.mean()), 1e-3)
-            total = np.bincount(p.post, weights=w, minlength=n_post)
-            w = w * (p.norm_total / np.maximum(total, 1e-12))[p.post]
-            weights[p.name] = np.minimum(w, net.w_max)
-    theta = {layer.name: np.full(layer.n_neurons, net.theta_init_mv * 1e-3)
-             for layer in comp.layers}
-    return NetworkState(weights, theta)
 
 
 def project_key(comp: Composition, net: NetworkConfig, enc: EncodingConfig, *,
@@ -275,13 +198,12 @@ class CompiledNetwork:
         b2.device.activate(directory=str(self.project_dir), build_on_run=False)
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2", "-s"]
         ns = build_namespace(self.net, self.enc)
-        ms = b2.ms
+        q = run_quantities(self.net, self.enc, self.sample_ms)
         self.built: BuiltNetwork = build(
             self.comp, ns, learning=self.learning, rule=self.net.stdp_rule,
-            n_samples=self.chunk_size, theta_init=self.net.theta_init_mv * b2.mV,
-            dt=self.enc.dt_ms * ms, sample_duration=self.sample_ms * ms,
-            record_all=self.record_all)
-        self.built.network.run(self.chunk_size * self.sample_ms * ms, namespace={})
+            n_samples=self.chunk_size, theta_init=q["theta_init"], dt=q["dt"],
+            sample_duration=q["sample_duration"], record_all=self.record_all)
+        self.built.network.run(self.chunk_size * q["sample_duration"], namespace={})
         t1 = time.perf_counter()
         (self.project_dir / _COMPILED).unlink(missing_ok=True)
         b2.device.build(directory=str(self.project_dir), compile=True, run=False,
@@ -351,9 +273,9 @@ class CompiledNetwork:
 
         mon = self.built[f"state_{layer}_exc"]
         neurons = np.asarray(neurons, dtype=np.int64)
-        v = np.asarray(mon.v[:] / b2.mV)[neurons]
-        theta = np.asarray(mon.theta[:] / b2.mV)[neurons]
-        return {"t_ms": np.asarray(mon.t[:] / b2.ms), "neurons": neurons, "v_mv": v,
+        v = in_units(mon.v[:], "mV")[neurons]
+        theta = in_units(mon.theta[:], "mV")[neurons]
+        return {"t_ms": in_units(mon.t[:], "ms"), "neurons": neurons, "v_mv": v,
                 "threshold_mv": theta - P.THETA_OFFSET.value + P.V_THRESH_EXC.value}
 
     def _run(self, rates_hz, streams, state):
@@ -366,7 +288,7 @@ class CompiledNetwork:
             r = rates_hz[spec.name]
             if r.shape != (k, spec.n_inputs):
                 raise ValueError(f"{spec.name} rates shape {r.shape} != {(k, spec.n_inputs)}")
-            run_args[self.built.stim[spec.name]] = np.ascontiguousarray(r, float) * b2.Hz
+            run_args[self.built.stim[spec.name]] = hertz(np.ascontiguousarray(r, float))
         for p in self.comp.projections:
             w = np.asarray(state.weights[p.name], float)
             run_args[self.synapses(p.name).w] = w
@@ -375,11 +297,11 @@ class CompiledNetwork:
                 run_args[getattr(exc, wsum_name(p.source))] = np.bincount(
                     p.post, weights=w, minlength=self.comp.layer(p.target).n_neurons)
         for layer in self.comp.layers:
-            run_args[self.exc(layer.name).theta] = np.asarray(state.theta[layer.name], float) * b2.volt
+            run_args[self.exc(layer.name).theta] = volts(np.asarray(state.theta[layer.name], float))
         t0 = time.perf_counter()
         try:
             self.device.run(directory=str(self.project_dir), with_output=False, run_args=run_args)
-            spikes = {key: (np.asarray(mon.i[:]), np.asarray(mon.t[:] / b2.ms))
+            spikes = {key: (np.asarray(mon.i[:]), in_units(mon.t[:], "ms"))
                       for key, mon in self.built.monitors.items()}
             new_state = None
             if self.learning:
@@ -509,15 +431,14 @@ def present(compiled: CompiledNetwork, features, state: NetworkState, *,
         batch, queue = queue[:k], queue[k:]
         idx = np.array([s for s, _ in batch])
         retry = np.array([r for _, r in batch])
-        gain = (1.0 + retry * enc.intensity_step)[:, None]
         rates = {}
         for spec in comp.inputs:
             r = np.zeros((k, spec.n_inputs))
-            r[: len(batch)] = features[spec.name][idx] * enc.max_rate_hz * gain
+            r[: len(batch)] = input_rates_hz(features[spec.name][idx], enc, retry)
             rates[spec.name] = r
-        stream_ids = np.zeros(k, dtype=np.int64)
-        stream_ids[: len(batch)] = idx * 16 + retry
-        streams = sample_streams(seed, phase, stream_ids)
+        ids = np.zeros(k, dtype=np.int64)
+        ids[: len(batch)] = stream_ids(idx, retry)
+        streams = sample_streams(seed, phase, ids)
         counts, new_state = compiled.run_chunk(rates, streams, state)
         if new_state is not None:
             state = new_state

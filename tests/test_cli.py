@@ -60,8 +60,8 @@ def test_train_then_evaluate_tiny_network(isolated, capsys):
     import matplotlib.image as mpimg
     img = mpimg.imread(out_png)
     assert img.shape[0] > 300 and img.shape[1] > 300
-    from stdp_emo.experiment import record_sample
-    rec = record_sample(models[0], sid, trace_neurons=2)
+    from stdp_emo.model import TrainedModel
+    rec = TrainedModel.load(models[0]).record(sid, trace_neurons=2)
     tr = rec["traces"]
     assert tr["v_mv"].shape == tr["threshold_mv"].shape == (2, tr["t_ms"].size)
     # conductance LIF: v stays between the inhibitory and excitatory reversal potentials;
@@ -131,8 +131,9 @@ def test_datasets_command_counts(isolated, capsys, ravdess_root):
 @pytest.mark.slow
 def test_resume_equals_uninterrupted_and_sharded_evaluation_equals_serial(isolated):
     from stdp_emo import config as C
-    from stdp_emo.experiment import evaluate_model, train
-    from stdp_emo.records import load_model
+    from stdp_emo.frozen import evaluate_model
+    from stdp_emo.model import TrainedModel
+    from stdp_emo.training import train
 
     cfg = C.load(REPO_CONFIGS / "tiny.toml")
     ref = train(cfg, tag="ref", progress=False)
@@ -147,7 +148,8 @@ def test_resume_equals_uninterrupted_and_sharded_evaluation_equals_serial(isolat
     assert (cut / "checkpoint.npz").is_file() and not (cut / "metrics.json").exists()
     resumed = train(cfg, resume=cut, progress=False)
     assert resumed["run_dir"] == cut and not (cut / "checkpoint.npz").exists()
-    a, b = load_model(ref["model_dir"]).arrays, load_model(resumed["model_dir"]).arrays
+    a = TrainedModel.load(ref["model_dir"]).to_arrays()
+    b = TrainedModel.load(resumed["model_dir"]).to_arrays()
     assert set(a) == set(b)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
@@ -227,7 +229,7 @@ def test_model_write_failure_keeps_the_trained_network_and_resume_writes_it(isol
     import os
 
     import stdp_emo.fileio as fileio
-    from stdp_emo.records import load_model
+    from stdp_emo.model import TrainedModel
 
     real_rename = os.rename
 
@@ -252,9 +254,9 @@ def test_model_write_failure_keeps_the_trained_network_and_resume_writes_it(isol
         assert json.loads(str(z["meta"]))["queue"] == []            # training had finished
 
     assert main(["train", "--resume", str(run), "--quiet"]) == 0
-    model = load_model(isolated / "models" / "kept")              # the name given first
+    model = TrainedModel.load(isolated / "models" / "kept").to_arrays()   # the name given first
     for k, v in kept.items():
-        np.testing.assert_array_equal(model.arrays[k], v, err_msg=k)
+        np.testing.assert_array_equal(model[k], v, err_msg=k)
     assert json.loads((run / "status.json").read_text()) == {"status": "complete"}
     assert not (run / "checkpoint.npz").exists() and os.path.isfile(run / "metrics.json")
 
@@ -267,7 +269,7 @@ def test_one_sigint_stops_training_with_a_checkpoint_that_resumes_exactly(isolat
     import sys
     import time
 
-    from stdp_emo.records import load_model
+    from stdp_emo.model import TrainedModel
 
     cfg = tmp_path / "long.toml"
     cfg.write_text((REPO_CONFIGS / "tiny.toml").read_text().replace("epochs = 1", "epochs = 12"))
@@ -291,7 +293,8 @@ def test_one_sigint_stops_training_with_a_checkpoint_that_resumes_exactly(isolat
 
     assert main(["train", "--resume", str(run), "--quiet"]) == 0
     assert main(["train", "--config", str(cfg), "--quiet", "--name", "whole"]) == 0
-    a, b = load_model(isolated / "models" / "cut").arrays, load_model(isolated / "models" / "whole").arrays
+    a = TrainedModel.load(isolated / "models" / "cut").to_arrays()
+    b = TrainedModel.load(isolated / "models" / "whole").to_arrays()
     assert set(a) == set(b)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)

@@ -3,7 +3,7 @@ import pytest
 
 from stdp_emo.config import DataConfig
 from stdp_emo.datasets.base import Clip, Dataset
-from stdp_emo.experiment import experiment_split, limit_per_class
+from stdp_emo.preparation import experiment_split, limit_per_class
 
 
 def _dataset(n_actors=10, per_class=4, n_classes=4):
@@ -34,7 +34,7 @@ def test_synaptic_ops_of_a_hand_made_network():
     from types import SimpleNamespace
 
     from stdp_emo.config import EncodingConfig, NetworkConfig
-    from stdp_emo.experiment import synaptic_ops
+    from stdp_emo.frozen import synaptic_ops
     from stdp_emo.network.composition import compose
     from stdp_emo.network.topology import conv_topology
 
@@ -55,7 +55,7 @@ def test_prepare_pairs_action_units_and_leaves_out_clips_without_them(tmp_path):
     import soundfile as sf
 
     from stdp_emo.config import ExperimentConfig
-    from stdp_emo.experiment import prepare
+    from stdp_emo.preparation import prepare
 
     rng = np.random.default_rng(0)
     rows = ["clip," + ",".join(["AU01_r", "AU12_r", "AU12_c"])]
@@ -95,7 +95,7 @@ def test_visual_training_without_a_usable_video_stops_before_training(tmp_path):
 
     from stdp_emo.config import ExperimentConfig
     from stdp_emo.errors import DataError
-    from stdp_emo.experiment import prepare
+    from stdp_emo.preparation import prepare
 
     d = tmp_path / "Actor_01"
     d.mkdir()

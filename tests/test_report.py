@@ -1,4 +1,4 @@
-"""report.html and the figure commands, from a hand-made run record and model."""
+"""report.html and the figure commands, from a run record and a TrainedModel written by the real writers."""
 import json
 import re
 
@@ -14,7 +14,10 @@ from stdp_emo import EMOTIONS_RAVDESS, plotting  # noqa: E402
 from stdp_emo.cli import main  # noqa: E402
 from stdp_emo.config import ExperimentConfig, to_toml  # noqa: E402
 from stdp_emo.errors import DataError  # noqa: E402
-from stdp_emo.records import Model, save_model  # noqa: E402
+from stdp_emo import evaluation  # noqa: E402
+from stdp_emo.model import Split, TrainedModel  # noqa: E402
+from stdp_emo.network.state import NetworkState  # noqa: E402
+from stdp_emo.records import RunRecord  # noqa: E402
 from stdp_emo.report import write_report  # noqa: E402
 
 CLASSES = list(EMOTIONS_RAVDESS)
@@ -31,52 +34,58 @@ def _tiny_config():
 def model_dir(tmp_path):
     rng = np.random.default_rng(0)
     n_neurons, fan_in = 4 * 4, 8 * 10                       # 4 positions x 4 features, 8 x 10
-    arrays = {"w__audio_input_to_audio_exc": rng.uniform(0, 1, n_neurons * fan_in),
-              "theta__audio": np.zeros(n_neurons),
-              "assignments": np.array([0, 1, 2, 3, 4, 5, 6, 7, -1, 0, 0, 1, 4, 4, 4, -1]),
-              "scale_low": np.zeros(8), "scale_high": np.ones(8)}
-    info = {"classes": CLASSES, "dataset": "synthetic", "modality": "audio",
-            "input_shape": [1, 8, 40], "n_neurons": n_neurons,
-            "split": {"train_ids": ["a"], "test_ids": ["b"]}, "run_dir": "x"}
-    return save_model(Model(_tiny_config(), arrays, info), "tiny", home=tmp_path / "models")
+    model = TrainedModel(
+        _tiny_config(), {"audio": (1, 8, 40)},
+        NetworkState({"audio_input_to_audio_exc": rng.uniform(0, 1, n_neurons * fan_in)},
+                     {"audio": np.zeros(n_neurons)}),
+        np.array([0, 1, 2, 3, 4, 5, 6, 7, -1, 0, 0, 1, 4, 4, 4, -1]), CLASSES,
+        Split(["a"], ["b"]), encoding={"scale_low": np.zeros(8), "scale_high": np.ones(8)},
+        provenance={"dataset": "synthetic", "run_dir": "x"})
+    return model.save("tiny", home=tmp_path / "models")
 
 
 @pytest.fixture
 def run_dir(tmp_path, model_dir):
-    d = tmp_path / "runs" / "synthetic" / "20250101-000000_test"
-    d.mkdir(parents=True)
     conf = np.diag([2, 1, 0, 3, 2, 1, 2, 0]).astype(int)
     conf[2, 0] = 2
     conf[7, 4] = 1
-    per_class = {c: (float(conf[k, k] / conf[k].sum()) if conf[k].sum() else None)
-                 for k, c in enumerate(CLASSES)}
-    metrics = {
-        "dataset": "synthetic", "description": "SYNTHETIC <tones> & noise", "split": "speaker",
-        "features": "mfcc", "modality": "audio", "n_train": 40, "n_test": int(conf.sum()),
-        "unsupervised": {"accuracy": 0.8, "uar": 0.7, "per_class_accuracy": per_class,
-                         "confusion": conf.tolist(), "n": int(conf.sum()),
-                         "silent_test_samples": 0, "neurons_assigned": 14},
-        "linear_readout_supervised": {"accuracy": 0.9, "uar": 0.85, "n": int(conf.sum()),
-                                      "per_class_accuracy": {str(k): 0.5 for k in range(8)},
-                                      "confusion": conf.tolist(), "supervised": True},
-        "timings_s": {"train_s": 12.5}, "seconds_per_sample": {"train": 0.1, "test": 0.05},
-    }
-    (d / "metrics.json").write_text(json.dumps(metrics))
     y_true, y_pred = [], []
     for t, p in zip(*np.nonzero(conf)):
         y_true += [int(t)] * int(conf[t, p])
         y_pred += [int(p)] * int(conf[t, p])
-    (d / "predictions.json").write_text(json.dumps({
-        "test_ids": [f"s{k:02d}" for k in range(len(y_true))], "y_true": y_true, "y_pred": y_pred}))
-    (d / "split.json").write_text(json.dumps({
-        "n_train": 40, "n_test": int(conf.sum()), "train_actors": ["01", "02"],
-        "test_actors": ["05", "06"], "shared_actors": [], "kind": "speaker", "seed": 0,
-        "holdout": "test", "class_counts": {"train": {c: 5 for c in CLASSES},
-                                            "test": {c: int(n) for c, n in zip(CLASSES, conf.sum(1))}}}))
-    (d / "config.toml").write_text(to_toml(_tiny_config()))
-    (d / "log.txt").write_text("INFO started\nINFO done\n")
-    (d / "model.json").write_text(json.dumps({"model_dir": str(model_dir)}))
-    return d
+    unsupervised = evaluation.metrics(np.array(y_true), np.array(y_pred), CLASSES)
+    unsupervised.update(silent_test_samples=0, neurons_assigned=14)
+    readout = evaluation.metrics(np.array(y_true), np.array(y_true), CLASSES)
+    readout.update(supervised=True, accuracy=0.9, uar=0.85)
+    metrics = {
+        "dataset": "synthetic", "description": "SYNTHETIC <tones> & noise", "split": "speaker",
+        "features": "mfcc", "modality": "audio", "n_train": 40, "n_test": int(conf.sum()),
+        "unsupervised": unsupervised, "linear_readout_supervised": readout,
+        "timings_s": {"train_s": 12.5}, "seconds_per_sample": {"train": 0.1, "test": 0.05},
+    }
+    record = RunRecord("synthetic", "test", home=tmp_path / "runs")
+    try:
+        record.write_json("metrics.json", metrics)
+        record.write_json("predictions.json", {
+            "test_ids": [f"s{k:02d}" for k in range(len(y_true))], "y_true": y_true,
+            "y_pred": y_pred})
+        record.write_json("split.json", {
+            "n_train": 40, "n_test": int(conf.sum()), "train_actors": ["01", "02"],
+            "test_actors": ["05", "06"], "shared_actors": [], "kind": "speaker", "seed": 0,
+            "holdout": "test", "class_counts": {
+                "train": {c: 5 for c in CLASSES},
+                "test": {c: int(n) for c, n in zip(CLASSES, conf.sum(1))}}})
+        record.write_text("config.toml", to_toml(_tiny_config()))
+        record.write_json("model.json", {"model_dir": str(model_dir)})
+        import logging
+        logging.getLogger("stdp_emo.test").info("started")
+    finally:
+        record.close()
+    return record.path
+
+
+def metrics_accuracy(run_dir) -> float:
+    return json.loads((run_dir / "metrics.json").read_text())["unsupervised"]["accuracy"]
 
 
 def _no_data(text: str) -> str:
@@ -87,7 +96,7 @@ def test_report_has_every_section_and_is_self_contained(run_dir, tmp_path):
     raster = plotting.save_figure(plotting.raster_figure(
         {"audio input": (np.array([1.0, 2.0]), np.array([0, 1]), 2)}, classes=CLASSES,
         present_ms=350, rest_ms=150, title="r"), tmp_path / "raster.png")
-    path = write_report(run_dir, rasters=[raster])
+    path = write_report(run_dir, raster_images=[raster])
     assert path == run_dir / "report.html"
     html = path.read_text()
     for sid in ("config", "protocol", "metrics", "confusion", "per-class", "receptive-fields",
@@ -101,7 +110,7 @@ def test_report_has_every_section_and_is_self_contained(run_dir, tmp_path):
     assert "&lt;tones&gt; &amp; noise" in html and "<tones>" not in html      # escaped
     assert "n_features = 4" in html                                        # the config
     assert "05, 06" in html                                                # test actors
-    assert "0.800" in html and "0.850" in html
+    assert f"{metrics_accuracy(run_dir):.3f}" in html and "0.850" in html
     assert not [p for p in run_dir.iterdir() if p.name.startswith(".")]   # atomic, no temp left
 
 
@@ -166,9 +175,9 @@ def test_cli_errors_exit_2(argv, tmp_path, run_dir, capsys):
 
 # ------------------------------------------------------------------ rasters of test samples
 def _fake_record(calls):
-    """A stand-in for experiment.record_sample: hand-made spikes, no network."""
-    def record_sample(model_dir, sample_id, root=None, trace_neurons=0):
-        calls.append((str(model_dir), sample_id))
+    """A stand-in for frozen.record_sample: hand-made spikes, no network."""
+    def record_sample(model, sample_id, root=None, trace_neurons=0):
+        calls.append((str(model.path), sample_id))
         rng = np.random.default_rng(len(calls))
         groups = {"audio input": (rng.uniform(0, 350, 50), rng.integers(0, 320, 50), 320),
                   "audio excitatory": (rng.uniform(0, 350, 12), rng.integers(0, 16, 12), 16),
@@ -181,7 +190,7 @@ def _fake_record(calls):
 
 
 def test_pick_raster_samples_correct_and_wrong_spread_over_classes():
-    from stdp_emo.report import pick_raster_samples
+    from stdp_emo.evaluation import pick_raster_samples
 
     ids = ["a", "b", "c", "d", "e", "f", "a"]
     y_true = [0, 0, 1, 2, 2, 3, 0]
@@ -195,12 +204,15 @@ def test_pick_raster_samples_correct_and_wrong_spread_over_classes():
     assert pick_raster_samples(ids, y_true, y_pred, 0) == []
 
 
-def test_report_records_rasters_of_correct_and_wrong_samples(run_dir, model_dir, monkeypatch):
-    import stdp_emo.experiment as experiment
+def test_report_draws_recorded_rasters_of_correct_and_wrong_samples(run_dir, model_dir,
+                                                                   monkeypatch):
+    import stdp_emo.frozen as frozen
 
     calls = []
-    monkeypatch.setattr(experiment, "record_sample", _fake_record(calls))
-    html = write_report(run_dir).read_text()
+    monkeypatch.setattr(frozen, "record_sample", _fake_record(calls))
+    recordings, note = frozen.record_rasters(run_dir, 4)
+    assert note is None and len(recordings) == 4
+    html = write_report(run_dir, recordings=recordings).read_text()
     assert len(calls) == 4 and {c[0] for c in calls} == {str(model_dir)}
     preds = json.loads((run_dir / "predictions.json").read_text())
     truth = dict(zip(preds["test_ids"], zip(preds["y_true"], preds["y_pred"])))
@@ -214,25 +226,40 @@ def test_report_records_rasters_of_correct_and_wrong_samples(run_dir, model_dir,
 
 
 def test_report_notes_rasters_that_cannot_be_recorded(run_dir, monkeypatch):
-    import stdp_emo.experiment as experiment
+    import stdp_emo.frozen as frozen
 
-    def fail(model_dir, sample_id, root=None, trace_neurons=0):
+    def fail(model, sample_id, root=None, trace_neurons=0):
         raise DataError(f"/data/synthetic: sample '{sample_id}' not found")
 
-    monkeypatch.setattr(experiment, "record_sample", fail)
-    html = write_report(run_dir).read_text()
+    monkeypatch.setattr(frozen, "record_sample", fail)
+    recordings, note = frozen.record_rasters(run_dir, 4)
+    html = write_report(run_dir, recordings=recordings, raster_note=note).read_text()
     assert "could not be recorded" in html and "not found" in html
     assert html.count('src="data:image/png;base64,') == 3
     (run_dir / "predictions.json").unlink()
+    assert frozen.record_rasters(run_dir, 4) == ([], "predictions.json not found: no spike "
+                                                     "rasters recorded.")
+    (run_dir / "model.json").unlink()
+    assert frozen.record_rasters(run_dir, 4)[1].startswith("No readable model for this run")
+
+
+def test_report_never_runs_the_network(run_dir, monkeypatch):
+    """A view draws what it is given: without recordings there is no rasters section."""
+    import stdp_emo.frozen as frozen
+
+    def forbidden(*a, **k):
+        raise AssertionError("the report ran the network")
+
+    monkeypatch.setattr(frozen, "record_sample", forbidden)
     html = write_report(run_dir).read_text()
-    assert "predictions.json not found: no spike rasters" in html
+    assert 'id="rasters"' not in html
 
 
 def test_cli_report_rasters_flag(run_dir, monkeypatch, capsys):
-    import stdp_emo.experiment as experiment
+    import stdp_emo.frozen as frozen
 
     calls = []
-    monkeypatch.setattr(experiment, "record_sample", _fake_record(calls))
+    monkeypatch.setattr(frozen, "record_sample", _fake_record(calls))
     assert main(["report", str(run_dir), "--rasters", "2"]) == 0
     assert len(calls) == 2
     assert (run_dir / "report.html").read_text().count("MISCLASSIFIED:") == 1
@@ -361,23 +388,21 @@ def crossmodal_model_dir(tmp_path):
     cross = comp.projection("visual_exc_to_audio_exc")
     # weights grow with the visual window position: the figure must show it
     w = 0.1 * (cross.pre // net.n_features + 1).astype(float)
-    arrays = {"w__audio_input_to_audio_exc": np.full(comp.projection("audio_input_to_audio_exc").pre.size, 0.1),
-              "w__visual_input_to_visual_exc": np.full(comp.projection("visual_input_to_visual_exc").pre.size, 0.1),
-              "w__visual_exc_to_audio_exc": w,
-              "theta__audio": np.zeros(16), "theta__visual": np.zeros(16),
-              "assignments": np.arange(16) % 8, "scale_low": np.zeros(8), "scale_high": np.ones(8)}
-    info = {"classes": CLASSES, "dataset": "synthetic", "modality": "crossmodal", "readout": "audio",
-            "input_shape": [1, 8, 40], "input_shapes": {"audio": [1, 8, 40], "visual": [2, 20, 20]},
-            "split": {"train_ids": ["a"], "test_ids": ["b"]}, "run_dir": "x"}
-    return save_model(Model(cfg, arrays, info), "cross", home=tmp_path / "models"), w
+    weights = {p.name: np.full(p.n_synapses, 0.1) for p in comp.projections}
+    weights["visual_exc_to_audio_exc"] = w
+    model = TrainedModel(cfg, {"audio": (1, 8, 40), "visual": (2, 20, 20)},
+                         NetworkState(weights, {"audio": np.zeros(16), "visual": np.zeros(16)}),
+                         np.arange(16) % 8, CLASSES, Split(["a"], ["b"]),
+                         encoding={"scale_low": np.zeros(8), "scale_high": np.ones(8)},
+                         provenance={"dataset": "synthetic", "run_dir": "x"})
+    return model.save("cross", home=tmp_path / "models"), w
 
 
 def test_cross_weight_figure_of_a_crossmodal_model(crossmodal_model_dir, capsys):
-    from stdp_emo.records import load_model
     from stdp_emo.report import cross_weight_figure_for
 
     mdir, w = crossmodal_model_dir
-    fig = cross_weight_figure_for(load_model(mdir))
+    fig = cross_weight_figure_for(TrainedModel.load(mdir))
     images = [im for ax in fig.axes for im in ax.get_images()]
     assert len(images) == 1 + len(CLASSES)
     by_position = images[0].get_array()
@@ -392,15 +417,29 @@ def test_cross_weight_figure_of_a_crossmodal_model(crossmodal_model_dir, capsys)
 
 
 def test_no_cross_weight_figure_for_an_audio_model(model_dir):
-    from stdp_emo.records import load_model
     from stdp_emo.report import cross_weight_figure_for
 
-    assert cross_weight_figure_for(load_model(model_dir)) is None
+    assert cross_weight_figure_for(TrainedModel.load(model_dir)) is None
 
 
 def test_report_shows_cross_weights_of_a_crossmodal_model(run_dir, crossmodal_model_dir):
     mdir, _ = crossmodal_model_dir
-    html = write_report(run_dir, mdir, rasters=0).read_text()
+    html = write_report(run_dir, mdir).read_text()
     section = html.split('<section id="receptive-fields">')[1].split("</section>")[0]
     assert "Visual -&gt; audio" in section or "Visual -> audio" in section
     assert section.count('src="data:image/png;base64,') == 2
+
+
+def test_report_source_imports_no_stage_that_runs_the_network():
+    """Views draw what they are given: report.py names no simulator, trainer or runner."""
+    import ast
+    from pathlib import Path
+
+    import stdp_emo.report as report
+
+    tree = ast.parse(Path(report.__file__).read_text())
+    names = {"." * n.level + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    runners = ("simulate", "frozen", "training", "preparation", "experiment", "inference",
+               "network.builder", "network.namespace")
+    assert not {m for m in names if m.split(".")[0] == "brian2" or m.lstrip(".") in runners}

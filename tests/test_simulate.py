@@ -1,56 +1,66 @@
-"""Initial network state (no simulation: pure numpy)."""
+"""Compiled-network helpers that need no compile: spike counting, project keys."""
 import numpy as np
-import pytest
 
-from stdp_emo.config import NetworkConfig
-from stdp_emo.network.composition import compose
-from stdp_emo.network.topology import conv_topology
-from stdp_emo.simulate import initial_state
+from stdp_emo.simulate import spike_counts
 
 
-def _comp(net, mode="audio"):
-    topo = {"audio": conv_topology((1, 4, 5), (4, 5), (4, 5), 6),
-            "visual": conv_topology((1, 3, 1), (3, 1), (3, 1), 2)}
-    return compose(mode, {m: topo[m] for m in (("audio", "visual") if mode != "audio" else ("audio",))},
-                   net)
+def test_spike_counts_only_count_presentation_window():
+    # sample length 500 ms, presentation 350 ms
+    i = np.array([0, 1, 1, 0, 2])
+    t = np.array([10.0, 349.0, 360.0, 510.0, 999.0])
+    c = spike_counts(i, t, 2, 3, 500.0, 350.0)
+    np.testing.assert_array_equal(c, [[1, 1, 0], [1, 0, 0]])
 
 
-def test_random_weights_are_dc15s():
-    net = NetworkConfig(w_init="random")
-    w = initial_state(_comp(net), net, seed=3).weights["audio_input_to_audio_exc"]
-    assert w.size == 6 * 20 and w.min() >= 0.01 * net.w_init_max
-    assert w.max() <= 1.01 * net.w_init_max
+def test_compiled_project_key_separates_configs_and_shapes():
+    from stdp_emo.config import EncodingConfig, NetworkConfig
+    from stdp_emo.network.composition import compose
+    from stdp_emo.network.topology import audio_topology, conv_topology
+    from stdp_emo.simulate import project_key
+
+    topo = audio_topology(8, 40, 10, 10, 4)
+    vis = conv_topology((2, 20, 20), (10, 10), (10, 10), 4)
+    net, enc = NetworkConfig(n_features=4), EncodingConfig()
+
+    def key_of(mode="audio", t=topo, n=net, e=enc, **kw):
+        kw = {"learning": True, "chunk_size": 16, **kw}
+        return project_key(compose(mode, {"audio": t, "visual": vis}, n), n, e, **kw)
+
+    key = key_of()
+    assert key == key_of()
+    others = [
+        key_of(t=audio_topology(8, 50, 10, 10, 4)),
+        key_of(n=NetworkConfig(n_features=4, spike_block_ms=5.0)),
+        key_of(e=EncodingConfig(max_rate_hz=80.0)),
+        key_of(learning=False),
+        key_of(chunk_size=8),
+        key_of("visual"),
+        key_of("crossmodal"),
+        key_of("early_fusion"),
+        key_of("crossmodal", n=NetworkConfig(n_features=4, cross_p_connect=0.5)),
+    ]
+    assert key not in others and len(set(others)) == len(others)
 
 
-def test_imprinted_neurons_start_from_distinct_training_clips():
-    net = NetworkConfig(w_init="samples")
-    comp = _comp(net)
-    rng = np.random.default_rng(0)
-    samples = rng.random((10, 20)) ** 4                     # 10 clips, 20 inputs
-    st = initial_state(comp, net, seed=1, samples={"audio": samples})
-    p = comp.projection("audio_input_to_audio_exc")
-    w = np.zeros((6, 20))
-    w[p.post, p.pre] = st.weights[p.name]
-    np.testing.assert_allclose(w.sum(axis=1), p.norm_total)          # DC15 column sums
-    assert w.max() <= net.w_max
-    # each neuron's weights are one clip's code plus a small random part
-    corr = np.corrcoef(np.r_[w, samples])[:6, 6:]
-    best = corr.argmax(axis=1)
-    assert np.all(corr.max(axis=1) > 0.95) and len(set(best)) == 6     # without replacement
-    # the same seed, the same imprint; no samples: a clear error
-    again = initial_state(comp, net, seed=1, samples={"audio": samples})
-    np.testing.assert_array_equal(again.weights[p.name], st.weights[p.name])
-    with pytest.raises(ValueError, match="needs the training samples"):
-        initial_state(comp, net, seed=1)
+def test_compiled_project_key_follows_the_parameter_constants(monkeypatch):
+    """Constants are compiled into the project: editing parameters.py must give a new key."""
+    from pathlib import Path
 
+    from stdp_emo.config import EncodingConfig, NetworkConfig
+    from stdp_emo.network import parameters
+    from stdp_emo.network.composition import compose
+    from stdp_emo.network.topology import audio_topology
+    from stdp_emo.simulate import project_key
 
-def test_only_input_projections_are_imprinted():
-    net = NetworkConfig(w_init="samples")
-    comp = _comp(net, "crossmodal")
-    samples = {"audio": np.ones((4, 20)), "visual": np.ones((4, 3))}
-    st = initial_state(comp, net, seed=0, samples=samples)
-    rnd = initial_state(comp, NetworkConfig(w_init="random"), seed=0)
-    np.testing.assert_array_equal(st.weights["visual_exc_to_audio_exc"],
-                                  rnd.weights["visual_exc_to_audio_exc"])
-    assert not np.array_equal(st.weights["audio_input_to_audio_exc"],
-                              rnd.weights["audio_input_to_audio_exc"])
+    net, enc = NetworkConfig(n_features=4), EncodingConfig()
+    comp = compose("audio", {"audio": audio_topology(8, 40, 10, 10, 4)}, net)
+    key = project_key(comp, net, enc, learning=True, chunk_size=4)
+    source = Path(parameters.__file__).read_bytes()
+    real_read = Path.read_bytes
+
+    def edited(self):
+        data = real_read(self)
+        return data + b"\n# edited\n" if data == source else data
+
+    monkeypatch.setattr(Path, "read_bytes", edited)
+    assert project_key(comp, net, enc, learning=True, chunk_size=4) != key

@@ -59,7 +59,7 @@ def test_broken_video_is_skipped_and_named(tmp_path):
 
 
 def test_audio_and_video_of_very_different_durations_are_named(tmp_path):
-    from stdp_emo.experiment import duration_mismatches
+    from stdp_emo.preparation import duration_mismatches
 
     audio = tmp_path / "audio" / "Actor_03"
     audio.mkdir(parents=True)

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import equations as eq
 from .composition import Composition, InputSpec, LayerSpec, ProjectionSpec
-from .namespace import initial_v, refractory
+from .namespace import hertz, initial_v, milliseconds, refractory, seconds
 from .rng import brian2_function
 from .topology import ConvTopology
 
@@ -96,7 +96,7 @@ def new_network(n_samples: int, ns: dict, dt, sample_duration, stream_values=Non
 
 
 def add_input(built: BuiltNetwork, name: str, n_inputs: int, n_samples: int,
-              onset=0 * b2.ms) -> b2.NeuronGroup:
+              onset=None) -> b2.NeuronGroup:
     """Poisson input group ``<name>_input`` driven by the TimedArray ``<name>_stim``.
 
     The rate of input ``i`` during sample ``s`` is ``<name>_stim.values[s, i]``
@@ -104,17 +104,18 @@ def add_input(built: BuiltNetwork, name: str, n_inputs: int, n_samples: int,
     Input groups draw from disjoint random streams (``index_offset``).
     """
     ns = built.namespace
-    stim = b2.TimedArray(np.zeros((n_samples, n_inputs)) * b2.Hz, dt=ns["sample_duration"],
+    stim = b2.TimedArray(hertz(np.zeros((n_samples, n_inputs))), dt=ns["sample_duration"],
                          name=f"{name}_stim")
     group_ns = {"stim": stim, "stim_stream": built.stream, "hash_uniform": brian2_function(),
-                "present": ns["present"], "input_onset": onset,
+                "present": ns["present"],
+                "input_onset": milliseconds(0.0) if onset is None else onset,
                 # inputs of a second group draw with other indices: independent spike trains
                 "index_offset": int(sum(ta.values.shape[1] for ta in built.stim.values()))}
     group = b2.NeuronGroup(n_inputs, eq.INPUT, threshold=eq.INPUT_THRESHOLD, reset=eq.INPUT_RESET,
                            method="exact", clock=built.clock, namespace=group_ns,
                            name=f"{name}_input")
-    group.next_spike = np.inf * b2.second
-    group.t_last = -1e9 * b2.second
+    group.next_spike = seconds(np.inf)
+    group.t_last = seconds(-1e9)
     start = group.run_regularly(eq.INPUT_SAMPLE_START, dt=ns["sample_duration"], when="start",
                                 order=-10, name=f"{name}_input_sample_start")
     built.add(group, start)
@@ -169,8 +170,8 @@ def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learni
     exc.v = initial_v("exc")
     inh.v = initial_v("inh")
     exc.theta = theta_init
-    exc.t_last = -1e9 * b2.second
-    inh.t_last = -1e9 * b2.second
+    exc.t_last = seconds(-1e9)
+    inh.t_last = seconds(-1e9)
     for group, v_rest, gi_own in ((exc, "v_rest_exc", "gi" if pairwise else "gi_self"),
                                   (inh, "v_rest_inh", "gi")):
         built.add(group.run_regularly(substitute(eq.SAMPLE_START_CLEAR, v_rest=v_rest,
@@ -280,7 +281,7 @@ def build(comp: Composition, ns: dict, *, learning: bool, rule: str, n_samples: 
     groups = {}
     for spec in comp.inputs:
         groups[f"{spec.name}_input"] = add_input(built, spec.name, spec.n_inputs, n_samples,
-                                                 onset=spec.onset_ms * b2.ms)
+                                                 onset=milliseconds(spec.onset_ms))
     for layer in comp.layers:
         sources = tuple(p.source for p in comp.projections if p.target == layer.name)
         groups[f"{layer.name}_exc"] = add_layer(built, layer.name, layer.pools, learning,
@@ -296,7 +297,7 @@ def build(comp: Composition, ns: dict, *, learning: bool, rule: str, n_samples: 
             built.add(mon)
             built.monitors[label] = mon
         readout = built[f"{comp.readout}_exc"]
-        built.add(b2.StateMonitor(readout, ["v", "theta"], record=True, dt=TRACE_DT_MS * b2.ms,
+        built.add(b2.StateMonitor(readout, ["v", "theta"], record=True, dt=milliseconds(TRACE_DT_MS),
                                   name=f"state_{readout.name}"))
     return built
 

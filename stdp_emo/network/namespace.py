@@ -55,6 +55,39 @@ def build_namespace(net: NetworkConfig, enc: EncodingConfig) -> dict:
     }
 
 
+def milliseconds(value_ms: float):
+    """A time given in ms (config field ``*_ms``) as a Brian2 quantity."""
+    return value_ms * b2.ms
+
+
+def hertz(values):
+    """Rates given in Hz as a Brian2 quantity."""
+    return values * b2.Hz
+
+
+def volts(values):
+    """Values given in V (stored thresholds ``theta``) as a Brian2 quantity."""
+    return values * b2.volt
+
+
+def seconds(values):
+    """Times given in s as a Brian2 quantity."""
+    return values * b2.second
+
+
+def run_quantities(net: NetworkConfig, enc: EncodingConfig, sample_ms: float) -> dict:
+    """Quantities of one compiled run: ``theta_init``, clock ``dt``, ``sample_duration``."""
+    return {"theta_init": net.theta_init_mv * b2.mV, "dt": milliseconds(enc.dt_ms),
+            "sample_duration": milliseconds(sample_ms)}
+
+
+def in_units(values, unit: str):
+    """Brian2 values as plain numbers in ``unit`` (``"ms"``, ``"mV"``), for results."""
+    import numpy as np
+
+    return np.asarray(values / getattr(b2, unit))
+
+
 def refractory(kind: str):
     """Refractory period of ``"exc"`` or ``"inh"`` neurons."""
     return quantity(P.REFRAC_EXC if kind == "exc" else P.REFRAC_INH)

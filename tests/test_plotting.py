@@ -46,14 +46,22 @@ def _imports(module_path):
 
 
 def test_plotting_and_evaluation_never_import_the_simulator():
-    # read from the source, so an import inside a function counts as much as one at the top
+    # read from the source, so an import inside a function counts as much as one at the top;
+    # every module of the plotting package, the tables it draws (summaries) and evaluation
     pkg = Path(plotting.__file__).parent
-    for name in ("plotting.py", "evaluation.py"):
-        imports = _imports(pkg / name)
+    assert pkg.name == "plotting"
+    files = sorted(pkg.glob("*.py"))
+    assert {"__init__.py", "style.py", "rasters.py", "weights.py", "results.py", "comparison.py",
+            "sweeps.py"} <= {f.name for f in files}
+    files += [pkg.parent / "summaries.py", pkg.parent / "evaluation.py"]
+    for path in files:
+        imports = _imports(path)
         bad = {m for m in imports
-               if m.split(".")[0] == "brian2" or m.lstrip(".") in ("simulate", "experiment")
-               or m.lstrip(".").startswith(("network.builder", "network.namespace"))}
-        assert not bad, (name, bad)
+               if m.split(".")[0] == "brian2"
+               or m.lstrip(".") in ("simulate", "experiment", "sweep", "compare", "report")
+               or m.lstrip(".").startswith(("network.builder", "network.namespace", "sweep.",
+                                            "experiment."))}
+        assert not bad, (path.name, bad)
     code = ("import sys, stdp_emo.plotting, stdp_emo.report, stdp_emo.cli; "
             "sys.exit(1 if any(m.startswith('brian2') for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
@@ -256,25 +264,15 @@ def test_mode_colours_consistent_and_distinct():
     np.testing.assert_allclose(bars[0].get_facecolor()[:3], to_rgba(plotting.mode_color("visual"))[:3])
 
 
-def test_compare_table_prefers_summary_and_falls_back_to_runs():
-    d = _compare()
-    t = plotting.compare_table(d["runs"], d["summary"], "accuracy")
-    assert len(t) == 7 and list(t)[:2] == [("audio", "mfcc"), ("audio", "mel")]
-    s = next(s for s in d["summary"] if (s["mode"], s["features"]) == ("crossmodal", "mel"))
-    assert t[("crossmodal", "mel")]["mean"] == s["accuracy_mean"]
-    assert t[("crossmodal", "mel")]["std"] == s["accuracy_std"]
-    assert len(t[("crossmodal", "mel")]["seeds"]) == 3
-    # without a summary: mean and sample std (ddof 1) over the seeds
-    t2 = plotting.compare_table(d["runs"], None, "uar")
-    vals = [r["uar"] for r in d["runs"] if (r["mode"], r["features"]) == ("visual", "dvs")]
-    assert np.isclose(t2[("visual", "dvs")]["mean"], np.mean(vals))
-    assert np.isclose(t2[("visual", "dvs")]["std"], np.std(vals, ddof=1))
-    pol = plotting.compare_table(d["runs"], d["summary"], "polarity")
-    assert len(pol) == 7
-    assert plotting.compare_table([{"mode": "a", "features": "f", "accuracy": 0.5}], None,
-                                  "polarity") == {}
-    with pytest.raises(ValueError):
-        plotting.compare_table(d["runs"], None, "f1")
+def test_tables_are_the_summaries_ones():
+    # the numbers drawn come from stdp_emo.summaries (tests/test_summaries.py); the old names stay
+    from stdp_emo import summaries
+
+    assert plotting.compare_table is summaries.compare_table
+    assert plotting.robustness_table is summaries.robustness_table
+    assert plotting.condition_label is summaries.condition_label
+    assert plotting.level_label is summaries.level_label
+    assert plotting._ordered is summaries.ordered
 
 
 def test_mode_feature_bars_groups_bars_and_seed_dots():
@@ -353,3 +351,19 @@ def test_compare_figure_panels(tmp_path):
     assert [ax.get_label() for ax in fig2.axes] == ["accuracy", "uar"]
     with pytest.raises(ValueError):
         plotting.compare_figure([], None, None)
+
+
+# ------------------------------------------------------------------ sweeps
+def test_sweep_lines_draws_one_line_per_feature_count():
+    from stdp_emo.plotting import sweep_lines
+
+    fig, ax = plt.subplots()
+    mean = np.array([[0.2, 0.3, np.nan], [0.25, 0.35, 0.4]])
+    lines = sweep_lines(ax, [5, 10, 20], mean, spread=np.full_like(mean, 0.02),
+                        labels=["4 features", "8 features"], chance=0.125)
+    assert len(lines) == 2
+    assert list(lines[0].get_xdata()) == [5, 10]              # NaN point left out
+    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["4 features", "8 features"]
+    with pytest.raises(ValueError):
+        sweep_lines(ax, [5, 10], mean)
+    plt.close(fig)

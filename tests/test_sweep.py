@@ -1,96 +1,20 @@
-"""Parameter sweeps: grid parsing, result tables, resume, failed and killed points, a real sweep."""
-import csv
-import io
+"""Running sweeps (stdp_emo.sweep.runner, .points, .cli): resume, failed and killed points, a real sweep.
+
+Grid parsing: tests/test_sweep_grid.py; result tables: tests/test_sweep_tables.py.
+"""
 import json
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from stdp_emo import config as C
 from stdp_emo import sweep
-from stdp_emo.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 
-GRID = """
-[grid]
-"network.window" = [5, 10, 20]
-"network.n_features" = [20, 60]
-"train.seed" = [0, 1]
 
-[base.train]
-epochs = 2
-"""
-
-
-# ------------------------------------------------------------------ grid parsing
-def test_grid_points_are_the_product_with_stable_ids():
-    g = sweep.parse_grid(GRID, "g.toml", dataset="synthetic")
-    assert g.keys == ["network.window", "network.n_features", "train.seed"]
-    pts = g.points()
-    assert len(pts) == 12 and len({p.id for p in pts}) == 12
-    p = pts[-1]
-    assert p.values == {"network.window": 20, "network.n_features": 60, "train.seed": 1}
-    assert (p.config.network.window, p.config.network.n_features, p.config.train.seed) == (20, 60, 1)
-    assert p.config.train.epochs == 2                      # [base]
-    assert p.id == p.config.digest()
-    again = sweep.parse_grid(GRID, "g.toml", dataset="synthetic").points()
-    assert [q.id for q in again] == [q.id for q in pts]
-
-
-def test_grid_base_config_and_nested_tables():
-    base = C.ExperimentConfig().replace(network={"stride": 7}, data={"dataset": "ravdess"})
-    g = sweep.parse_grid('[grid.network]\nwindow = [3, 4]\n[base.audio]\nkind = "mel"\n',
-                         "g.toml", base=base, dataset="synthetic")
-    assert g.keys == ["network.window"]
-    cfgs = [p.config for p in g.points()]
-    assert [c.network.window for c in cfgs] == [3, 4]
-    assert all(c.network.stride == 7 and c.audio.kind == "mel" for c in cfgs)
-    assert all(c.data.dataset == "synthetic" for c in cfgs)   # DATASET wins over the config
-
-
-@pytest.mark.parametrize("text, needle", [
-    ('[grid]\n"nosuch.window" = [1]\n', "'nosuch.window': unknown section 'nosuch'"),
-    ('[grid]\n"network.nope" = [1]\n', "'network.nope': unknown field 'nope' of [network]"),
-    ('[grid]\n"window" = [1]\n', "'window': keys are \"section.field\""),
-    ('[grid]\n"network.window" = ["a"]\n', "'network.window' = 'a': [network].window: expected an integer"),
-    ('[grid]\n"network.window" = [5, 0]\n', "'network.window' = 0: [network].window: must be > 0"),
-    ('[grid]\n"train.modality" = ["smell"]\n', "'train.modality' = 'smell'"),
-    ('[grid]\n"network.window" = 5\n', "'network.window': expected a list of values"),
-    ('[grid]\n"network.window" = []\n', "'network.window': empty list"),
-    ('[grid]\n"network.window" = [5, 5]\n', "repeated values"),
-    ('[grid]\n"data.dataset" = ["ravdess"]\n', "'data.dataset': cannot be swept"),
-    ('[grid]\n', "no [grid] table"),
-    ('[grid]\n"network.window" = [5]\n[other]\nx = 1\n', "unknown table [other]"),
-    ('[grid]\n"network.window" = [5]\n[base.network]\nnope = 1\n', "[base]: [network]: unknown key 'nope'"),
-    ('[grid]\n"network.window" = [5]\n[base.nope]\nx = 1\n', "[base]: unknown section [nope]"),
-    ('[grid\n', "not valid TOML"),
-    ('[grid]\n"audio.fmax_hz" = [7000.0, 9000.0]\n"audio.sample_rate_hz" = [16000]\n',
-     "fmax_hz: 9000.0 exceeds the Nyquist"),
-])
-def test_bad_grids_are_one_line_errors_naming_file_and_key(text, needle):
-    with pytest.raises(ConfigError) as e:
-        sweep.parse_grid(text, "grids/g.toml").points()
-    msg = str(e.value)
-    assert "\n" not in msg and msg.startswith("grids/g.toml: ")
-    assert needle in msg
-
-
-def test_modality_values_come_from_the_config_not_a_list_of_our_own():
-    import typing
-
-    for m in typing.get_args(typing.get_type_hints(C.TrainConfig)["modality"]):
-        (point,) = sweep.parse_grid(f'[grid]\n"train.modality" = ["{m}"]\n').points()
-        assert point.values == {"train.modality": m} and point.config.train.modality == m
-
-
-def test_missing_grid_file(tmp_path):
-    with pytest.raises(ConfigError, match="cannot read grid file"):
-        sweep.load_grid(tmp_path / "none.toml")
-
-
+# ------------------------------------------------------------------ CLI
 def test_cli_errors_are_one_line(tmp_path, capsys):
     from stdp_emo.cli import main
 
@@ -102,93 +26,6 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert main(["sweep", "synthetic"]) == 2
     assert "--grid" in capsys.readouterr().err
     assert not list(tmp_path.glob("*/*"))          # nothing was started
-
-
-# ------------------------------------------------------------------ result tables
-AXES = [("network.window", [5, 10, 20]), ("network.n_features", [4, 8]), ("train.seed", [0, 1])]
-
-
-def _hand_rows():
-    rows = []
-    for w in (5, 10, 20):
-        for f in (4, 8):
-            for s in (0, 1):
-                pid = f"w{w}f{f}s{s}"
-                vals = {"network.window": w, "network.n_features": f, "train.seed": s}
-                if (w, f, s) == (20, 8, 1):
-                    rec = {"status": "failed", "error": "KilledWorker: boom | x"}
-                elif (w, f, s) == (20, 8, 0):
-                    rec = None
-                else:
-                    acc = w / 100 + f / 100 + s / 10
-                    rec = {"status": "done", "accuracy": acc, "uar": acc / 2, "seconds": 3.0,
-                           "run_dir": f"points/{pid}/runs/x", "n_classes": 8}
-                rows.append(sweep.make_row(pid, vals, rec))
-    return rows
-
-
-def test_tables_from_hand_made_results(tmp_path):
-    rows = _hand_rows()
-    keys = [k for k, _ in AXES]
-    md = sweep.to_markdown(rows, keys).splitlines()
-    assert md[0] == ("| point | network.window | network.n_features | train.seed | status | accuracy "
-                     "| UAR | seconds | run / error |")
-    assert len(md) == 2 + 12
-    assert "| w5f4s0 | 5 | 4 | 0 | done | 0.0900 | 0.0450 | 3.0 | points/w5f4s0/runs/x |" in md
-    assert any("failed" in line and "boom \\| x" in line for line in md)
-    table = list(csv.DictReader(io.StringIO(sweep.to_csv(rows, keys))))
-    assert len(table) == 12 and table[0]["network.window"] == "5"
-    assert float(table[1]["accuracy"]) == pytest.approx(0.19)
-    assert table[-1]["status"] == "failed" and "boom" in table[-1]["error"]
-    assert table[-2]["status"] == "pending" and table[-2]["accuracy"] == ""
-
-    fd = sweep.figure_data(rows, AXES)
-    assert fd.x_key == "network.window" and fd.line_key == "network.n_features"
-    assert fd.x_values == [5, 10, 20] and fd.line_values == [4, 8]
-    assert fd.averaged_over == ["train.seed"] and fd.chance == pytest.approx(1 / 8)
-    # mean over seeds: (a + a + 0.1) / 2, std 0.05
-    assert fd.mean[0, 0] == pytest.approx(0.09 + 0.05) and fd.spread[0, 0] == pytest.approx(0.05)
-    assert fd.count[1, 2] == 0 and np.isnan(fd.mean[1, 2])     # (20, 8): nothing finished
-    assert fd.mean[0, 2] == pytest.approx(0.24 + 0.05)
-
-    out = sweep.write_results(tmp_path, AXES, rows, meta={"dataset": "synthetic"})
-    assert set(out) == {"json", "csv", "md", "png"}
-    doc = json.loads((tmp_path / "sweep.json").read_text())
-    assert doc["summary"] == {"total": 12, "done": 10, "failed": 1, "pending": 1}
-    assert doc["grid"]["network.window"] == [5, 10, 20]
-    assert (tmp_path / "sweep.png").stat().st_size > 5000
-    assert not list(tmp_path.glob(".*tmp"))                    # atomic writes left nothing behind
-
-
-def test_figure_without_window_axis_uses_the_first_axis():
-    axes = [("train.modality", ["audio", "visual"]), ("train.seed", [0, 1])]
-    rows = [sweep.make_row(f"{m}{s}", {"train.modality": m, "train.seed": s},
-                           {"status": "done", "accuracy": 0.5 + s / 10, "uar": 0.5})
-            for m in ("audio", "visual") for s in (0, 1)]
-    fd = sweep.figure_data(rows, axes)
-    assert fd.x_key == "train.modality" and fd.line_key is None
-    assert fd.mean.shape == (1, 2) and fd.mean[0, 1] == pytest.approx(0.55)
-    fig = sweep.sweep_figure(rows, axes)
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["audio", "visual"]
-    assert ax.get_xlabel() == "train.modality"
-
-
-def test_sweep_lines_draws_one_line_per_feature_count():
-    import matplotlib.pyplot as plt
-
-    from stdp_emo.plotting import sweep_lines
-
-    fig, ax = plt.subplots()
-    mean = np.array([[0.2, 0.3, np.nan], [0.25, 0.35, 0.4]])
-    lines = sweep_lines(ax, [5, 10, 20], mean, spread=np.full_like(mean, 0.02),
-                        labels=["4 features", "8 features"], chance=0.125)
-    assert len(lines) == 2
-    assert list(lines[0].get_xdata()) == [5, 10]              # NaN point left out
-    assert [t.get_text() for t in ax.get_legend().get_texts()][:2] == ["4 features", "8 features"]
-    with pytest.raises(ValueError):
-        sweep_lines(ax, [5, 10], mean)
-    plt.close(fig)
 
 
 # ------------------------------------------------------------------ running (fake jobs)

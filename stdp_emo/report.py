@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import plotting
+from . import plotting, summaries
 from .errors import DataError, StdpEmoError
 from .fileio import write_text
 from .records import find_model_dir, load_compare, load_metrics, read_json
@@ -367,9 +367,9 @@ def _compare_sections(data: dict) -> list[str]:
     sections = [_section("compare-protocol", "Comparison protocol",
                          _table(["", "value"], rows, numeric_from=9))]
 
-    tables = {m: plotting.compare_table(runs, summary, m) for m in ("accuracy", "uar", "polarity")}
-    modes = plotting._ordered([m for m, _ in tables["accuracy"]], proto.get("modes"))
-    feats = plotting._ordered([f for _, f in tables["accuracy"]], proto.get("features"))
+    tables = {m: summaries.compare_table(runs, summary, m) for m in ("accuracy", "uar", "polarity")}
+    modes = summaries.ordered([m for m, _ in tables["accuracy"]], proto.get("modes"))
+    feats = summaries.ordered([f for _, f in tables["accuracy"]], proto.get("features"))
     keys = [(m, f) for m in modes for f in feats if (m, f) in tables["accuracy"]]
     best = max(keys, key=lambda k: tables["accuracy"][k]["mean"]) if keys else None
     srows = []
@@ -407,13 +407,13 @@ def _compare_sections(data: dict) -> list[str]:
 
     rob = [r for r in data.get("robustness") or [] if r.get("accuracy") is not None]
     if rob:
-        tab = plotting.robustness_table(rob, modes=modes)
+        tab = summaries.robustness_table(rob, modes=modes)
         series = tab["series"]
         header = ["condition", "level"] + [f"{m} ({f})" for m, f in series]
         rrows = []
         for cond, lv in tab["slots"]:
-            name = plotting.condition_label(cond, None, wrap=False)
-            rrows.append([name, plotting.level_label(cond, lv)]
+            name = summaries.condition_label(cond, None, wrap=False)
+            rrows.append([name, summaries.level_label(cond, lv)]
                          + [_pm(tab["values"].get((s, (cond, lv)))) for s in series])
         body = _table(header, rrows, numeric_from=2)
         body += ('<p class="note">Accuracy (mean \u00b1 std over seeds) of the trained networks '

@@ -2,7 +2,7 @@
 
 Every function returns new input rows for the test clips of a prepared
 experiment (``{modality: (n_test, n_inputs)}``, values in [0, 1]) so a
-trained, frozen network can be evaluated on them (``experiment.evaluate_frozen``
+trained, frozen network can be evaluated on them (``frozen.evaluate_frozen``
 with ``inputs=``).  Nothing here imports Brian2.
 
 Conditions
@@ -64,7 +64,7 @@ def degraded_inputs(prep, cfg, encoder, condition: str, level: float | None = No
 
     Parameters
     ----------
-    prep : experiment.Prepared
+    prep : preparation.Prepared
     cfg : ExperimentConfig
     encoder : encoding.AudioEncoder or None
         The model's audio scaling (audio_noise).

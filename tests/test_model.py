@@ -191,6 +191,17 @@ def test_receptive_fields_follow_the_composition_not_a_guess():
     topo = m.composition.topologies["audio"]
     for k in (0, 1, 2 * n_pos - 1):                     # neuron k sits at position k // 2
         np.testing.assert_array_equal(rf[k], topo.window_inputs(k // 2))
+    # vision: square windows over both polarities
+    vcfg = cfg.replace(train={"modality": "visual"}, network={"n_features": 3})
+    vm = TrainedModel(vcfg, {"visual": (2, 20, 20)},
+                      NetworkState({"visual_input_to_visual_exc": np.zeros(12 * 200)},
+                                   {"visual": np.zeros(12)}),
+                      np.zeros(12, int), ["a"], Split([], []))
+    vp = vm.composition.projection("visual_input_to_visual_exc")
+    vm.state.weights[vp.name] = 1000.0 * vp.post + vp.pre
+    vrf, vwin, _ = vm.receptive_fields()
+    assert vwin == (2, 10, 10) and vrf.shape == (12, 200)
+    np.testing.assert_array_equal(vrf[4], 4000.0 + vm.composition.topologies["visual"].window_inputs(1))
     # the population code: one fully connected window, the whole input
     rf, window, _ = make_model().receptive_fields()
     assert window == SHAPE and rf.shape == (3, int(np.prod(SHAPE)))

@@ -58,11 +58,12 @@ def test_plotting_and_evaluation_never_import_the_simulator():
         imports = _imports(path)
         bad = {m for m in imports
                if m.split(".")[0] == "brian2"
-               or m.lstrip(".") in ("simulate", "experiment", "sweep", "compare", "report")
-               or m.lstrip(".").startswith(("network.builder", "network.namespace", "sweep.",
-                                            "experiment."))}
+               or m.lstrip(".") in ("simulate", "frozen", "training", "preparation", "inference",
+                                    "sweep", "compare", "report")
+               or m.lstrip(".").startswith(("network.builder", "network.namespace", "sweep."))}
         assert not bad, (path.name, bad)
-    code = ("import sys, stdp_emo.plotting, stdp_emo.report, stdp_emo.cli; "
+    code = ("import sys, stdp_emo.plotting, stdp_emo.report, stdp_emo.cli, stdp_emo.model, "
+            "stdp_emo.records; "
             "sys.exit(1 if any(m.startswith('brian2') for m in sys.modules) else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
@@ -149,26 +150,6 @@ def test_raster_figure_with_traces():
     assert len(fig.axes) == 2
     assert len(fig.axes[1].lines) == 4
     assert "mV" in fig.axes[1].get_ylabel()
-
-
-def test_weights_from_model_matches_topology():
-    topo = audio_topology(8, 40, 10, 10, 4)
-    # weight of a synapse = 1000 * neuron + input index: easy to check the rearrangement
-    w = 1000.0 * topo.post + topo.pre
-    rf = plotting.weights_from_model(w, (1, 8, 40), 10, 10, 4)
-    assert rf.shape == (16, 80)
-    for k in (0, 5, 15):
-        expected = 1000.0 * k + topo.window_inputs(k // 4)
-        np.testing.assert_array_equal(rf[k], expected)
-    assert plotting.window_shape((1, 8, 40), 10) == (1, 8, 10)
-    # visual: square windows per polarity
-    vt = conv_topology((2, 20, 20), (10, 10), (10, 10), 3)
-    vrf = plotting.weights_from_model(1000.0 * vt.post + vt.pre, (2, 20, 20), 10, 10, 3)
-    assert vrf.shape == (12, 200)
-    np.testing.assert_array_equal(vrf[4], 4000.0 + vt.window_inputs(1))
-    assert plotting.window_shape((2, 20, 20), 10) == (2, 10, 10)
-    with pytest.raises(ValueError):
-        plotting.weights_from_model(w[:-1], (1, 8, 40), 10, 10, 4)
 
 
 def test_receptive_fields_grid_grouped_by_class():
@@ -272,7 +253,6 @@ def test_tables_are_the_summaries_ones():
     assert plotting.robustness_table is summaries.robustness_table
     assert plotting.condition_label is summaries.condition_label
     assert plotting.level_label is summaries.level_label
-    assert plotting._ordered is summaries.ordered
 
 
 def test_mode_feature_bars_groups_bars_and_seed_dots():

@@ -34,7 +34,6 @@ from ..summaries import (  # noqa: E402
     compare_table,
     condition_label,
     level_label,
-    ordered as _ordered,  # noqa: F401
     robustness_table,
 )
 from .comparison import compare_bars, compare_figure, mode_feature_bars, robustness_lines  # noqa: E402
@@ -62,19 +61,15 @@ from .weights import (  # noqa: E402
     cross_weight_figure,
     receptive_field_figure,
     receptive_fields,
-    weights_from_model,
-    window_shape,
 )
 
 __all__ = [
     "EMOTION_COLORS", "UNASSIGNED_COLOR", "INPUT_COLOR", "PNG_DPI", "class_color",
     "neuron_colors", "raster", "raster_figure", "receptive_fields", "receptive_field_figure",
-    "weights_from_model", "window_shape", "confusion", "per_class_bars", "confusion_figure",
+    "confusion", "per_class_bars", "confusion_figure",
     "compare_bars", "MODE_COLORS", "mode_color", "compare_table", "mode_feature_bars",
     "robustness_table", "condition_label", "level_label", "robustness_lines", "compare_figure",
     "save_figure", "sweep_lines", "sweep_figure", "block_means", "cross_weight_figure",
     "INHIBITORY_COLOR", "PRESENT_SHADE", "REST_SHADE", "LEAD_HATCH_COLOR",
 ]
-# ``_FALLBACK`` (the palette of names that are not emotions) and ``_ordered``
-# (= :func:`stdp_emo.summaries.ordered`, used by report.py) stay importable
-# from here as before.
+# ``_FALLBACK`` (the palette of names that are not emotions) stays importable from here.

@@ -1,8 +1,7 @@
 """Learned weights: receptive fields per neuron, grouped by class, and cross-modal weights.
 
-:func:`weights_from_model` rearranges a stored model's synapse weights as one
-receptive field per neuron (in the synapse order of
-:func:`stdp_emo.network.topology.conv_topology`); :func:`block_means`
+The weights come as one receptive field per neuron, rearranged by the model's own
+composition (:meth:`stdp_emo.model.TrainedModel.receptive_fields`); :func:`block_means`
 averages a projection's weights over groups of neurons.
 """
 from __future__ import annotations
@@ -13,60 +12,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..network.topology import conv_topology  # (pure numpy)
 from .style import _text_color, class_color
 
 
 # ------------------------------------------------------------------ receptive fields
-def _resolve_window(input_shape, window, stride, modality: str | None):
-    c, h, w = (int(v) for v in input_shape)
-    if modality is None:
-        modality = "audio" if c == 1 else "visual"
-    if np.ndim(window) == 0:
-        window = (h, int(window)) if modality == "audio" else (int(window), int(window))
-    if np.ndim(stride) == 0:
-        stride = (h, int(stride)) if modality == "audio" else (int(stride), int(stride))
-    return (c, h, w), tuple(int(v) for v in window), tuple(int(v) for v in stride)
-
-
-def window_shape(input_shape, window, modality: str | None = None) -> tuple[int, int, int]:
-    """(C, wh, ww) of one receptive field; see :func:`weights_from_model` for the arguments."""
-    (c, _, _), win, _ = _resolve_window(input_shape, window, 1, modality)
-    return c, win[0], win[1]
-
-
-def weights_from_model(w, input_shape, window, stride, n_features: int,
-                       modality: str | None = None) -> np.ndarray:
-    """Weights of a stored model rearranged as one receptive field per neuron.
-
-    Parameters
-    ----------
-    w : array, shape (n_synapses,)
-        ``network.npz["w"]``, in the synapse order of
-        :func:`stdp_emo.network.topology.conv_topology` (sorted by pre, then post).
-    input_shape : (C, H, W)
-    window, stride : int or (h, w)
-        An int is a time window for audio (all H coefficients, ``window``
-        frames) and a square window otherwise.
-    n_features : int
-    modality : {"audio", "visual"}, optional
-        How int windows are read; default audio when C == 1, else visual.
-
-    Returns
-    -------
-    ndarray, shape (n_neurons, C*wh*ww)
-        Row ``k`` is neuron ``k``'s weights in window order (C, wh, ww), C-major.
-    """
-    shape, win, st = _resolve_window(input_shape, window, stride, modality)
-    topo = conv_topology(shape, win, st, int(n_features))
-    w = np.asarray(w, dtype=float).ravel()
-    if w.size != topo.pre.size:
-        raise ValueError(f"{w.size} weights, but input {shape}, window {win}, stride {st} and "
-                         f"{n_features} features make {topo.pre.size} synapses")
-    order = np.lexsort((topo.pre, topo.post))      # by neuron, then by input (= window order)
-    return w[order].reshape(topo.n_neurons, topo.fan_in)
-
-
 def _patch_image(row: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
     c, wh, ww = shape
     chans = row.reshape(c, wh, ww)
@@ -96,7 +45,7 @@ def receptive_fields(fig_or_axes, weights, window_shape, assignments, classes, m
         A figure gets a (n_classes, n_cols) grid, ``n_cols = min(max_per_class,
         largest class)`` (at least 1); an axes array must have n_classes rows.
     weights : array, shape (n_neurons, C*wh*ww)
-        From :func:`weights_from_model`.
+        From :meth:`stdp_emo.model.TrainedModel.receptive_fields`.
     window_shape : (C, wh, ww)
         Audio: (1, n_coefficients, n_frames) drawn coefficient (vertical,
         0 at the bottom) x frame; visual: (2, 10, 10) drawn per polarity side

@@ -66,7 +66,7 @@ def train_point(cfg: C.ExperimentConfig, point_dir: Path) -> dict:
         read-out, or None), ``n_classes``, ``run_dir``, ``model_dir``.
     """
     _import_brian2()
-    from ..experiment import train
+    from ..training import train
 
     point_dir = Path(point_dir)
     out = train(cfg, tag=point_dir.name, model_name=point_dir.name, progress=False,

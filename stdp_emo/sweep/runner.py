@@ -75,7 +75,7 @@ def prepare_features(points: list[Point], progress: bool = False,
     int
         Number of distinct feature configs prepared.
     """
-    from ..experiment import prepare
+    from ..preparation import prepare
 
     done: set[str] = set()
     for p in points:

@@ -31,3 +31,14 @@ def standalone_cache(tmp_path_factory):
     """One compiled-code cache for the whole test session (compile cost paid once per shape)."""
     path = Path(os.environ.get("STDP_EMO_TEST_CACHE") or tmp_path_factory.mktemp("standalone"))
     return path
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch, standalone_cache):
+    """A fresh working folder: data, runs, models under tmp_path; the shared compile cache."""
+    monkeypatch.setenv("STDP_EMO_DATA", str(tmp_path / "datasets"))
+    monkeypatch.setenv("STDP_EMO_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("STDP_EMO_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("STDP_EMO_CACHE", str(standalone_cache))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -8,16 +8,6 @@ from stdp_emo.cli import main
 REPO_CONFIGS = __import__("pathlib").Path(__file__).resolve().parents[1] / "configs"
 
 
-@pytest.fixture
-def isolated(tmp_path, monkeypatch, standalone_cache):
-    monkeypatch.setenv("STDP_EMO_DATA", str(tmp_path / "datasets"))
-    monkeypatch.setenv("STDP_EMO_RUNS", str(tmp_path / "runs"))
-    monkeypatch.setenv("STDP_EMO_MODELS", str(tmp_path / "models"))
-    monkeypatch.setenv("STDP_EMO_CACHE", str(standalone_cache))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 @pytest.mark.slow
 def test_train_then_evaluate_tiny_network(isolated, capsys):
     assert main(["train", "--config", str(REPO_CONFIGS / "tiny.toml"), "--quiet", "--tag", "smoke"]) == 0

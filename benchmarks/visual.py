@@ -69,7 +69,7 @@ def bench_dvs(n_videos: int = 4, duration_s: float = 2.0, repeats: int = 3, seed
     """
     import dataclasses
 
-    from stdp_emo.datasets.faces import render_face_video
+    from stdp_emo.generators.faces import render_face_video
     from stdp_emo.features import dvs
     from stdp_emo.features.video import FaceCropper
 

@@ -2,8 +2,8 @@
 
 Data flows one way through the sub-packages::
 
-    datasets -> features (audio, dvs) -> encoding -> network -> simulate
-             -> evaluation -> plotting / records
+    generators -> datasets -> features (audio, dvs) -> encoding -> network -> simulate
+               -> evaluation -> plotting / records
 
 Only :mod:`stdp_emo.network` and :mod:`stdp_emo.simulate` import Brian2.
 """

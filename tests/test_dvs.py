@@ -177,7 +177,8 @@ def test_frame_counts_and_rates():
 
 
 def test_event_cache(tmp_path, monkeypatch):
-    from stdp_emo.datasets.faces import render_face_video, write_video
+    from stdp_emo.generators.faces import render_face_video
+    from stdp_emo.generators.video import write_video
 
     video = write_video(tmp_path / "clip.mp4", render_face_video(2, 2, 1, duration_s=0.6, seed=1))
     cache = tmp_path / "cache"

@@ -92,3 +92,16 @@ def test_bad_parameters(tmp_path, kw, key):
     with pytest.raises(ConfigError, match=key):
         speech.generate(tmp_path / "x", **kw)
     assert not (tmp_path / "x").exists()
+
+
+def test_generators_import_no_other_stage():
+    """Generators are the first stage: the loaders call them, never the other way round."""
+    import ast
+
+    pkg = Path(speech.__file__).parent
+    for path in sorted(pkg.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        local = {("." * n.level) + (n.module or "") for n in ast.walk(tree)
+                 if isinstance(n, ast.ImportFrom) and (n.level or (n.module or "").startswith("stdp_emo"))}
+        outside = {m for m in local if m.startswith("..") or m.startswith("stdp_emo")}
+        assert outside <= {"..", "..errors", "..fileio"}, (path.name, outside)

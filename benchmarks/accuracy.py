@@ -55,6 +55,7 @@ def _fmt(s: dict) -> str:
 
 def baselines(cfg, prep, seed: int, egemaps: bool) -> dict:
     """SUPERVISED SVMs on MFCC statistics and on eGeMAPS functionals, on ``prep``'s split."""
+    from stdp_emo import baselines as bl
     from stdp_emo import evaluation
     from stdp_emo.errors import DataError
     from stdp_emo.features.audio import extract_dataset
@@ -64,13 +65,11 @@ def baselines(cfg, prep, seed: int, egemaps: bool) -> dict:
     classes = list(prep.dataset.classes)
     feats, n_valid, _ = extract_dataset(prep.dataset, dataclasses.replace(cfg.audio, kind="mfcc"),
                                         progress=False)
-    out = {"svm_mfcc_stats": evaluation.svm_baseline(feats[tr], y[tr], feats[te], y[te],
-                                                     n_valid[tr], n_valid[te], seed=seed,
-                                                     classes=classes)}
+    out = {"svm_mfcc_stats": bl.svm_baseline(feats[tr], y[tr], feats[te], y[te],
+                                             n_valid[tr], n_valid[te], seed=seed, classes=classes)}
     if egemaps:
-        from stdp_emo.baselines import egemaps as egemaps_features
         try:
-            x, _ = egemaps_features(prep.dataset)
+            x, _ = bl.egemaps(prep.dataset)
             out["svm_egemaps"] = evaluation.svm_on_vectors(x[tr], y[tr], x[te], y[te], seed, classes)
         except DataError as e:
             print(f"note: {e}", file=sys.stderr)

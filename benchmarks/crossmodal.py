@@ -107,11 +107,12 @@ def au_svm_baselines(cfg) -> dict:
     together with the MFCC mean/std statistics."""
     import numpy as np
 
+    from stdp_emo.baselines import svm_baseline
     from stdp_emo.datasets import action_units as au
     from stdp_emo.datasets import load_dataset
-    from stdp_emo.evaluation import frame_statistics, svm_baseline, svm_on_vectors
+    from stdp_emo.evaluation import svm_on_vectors
+    from stdp_emo.features.audio import extract_dataset, frame_statistics
     from stdp_emo.preparation import experiment_split
-    from stdp_emo.features.audio import extract_dataset
 
     ds = load_dataset("ravdess", cfg.data.root)
     tr, te = experiment_split(ds, cfg.data)

@@ -52,7 +52,7 @@ def main(argv=None) -> int:
         print(f"RAVDESS not found at {args.root}; pass --root", file=sys.stderr)
         return 2
 
-    from stdp_emo import config as C, evaluation
+    from stdp_emo import baselines, config as C
     from stdp_emo.preparation import prepare
     from stdp_emo.training import train
     from stdp_emo.features.audio import extract_dataset
@@ -84,8 +84,8 @@ def main(argv=None) -> int:
                                         progress=False)
     y = prep.dataset.labels
     tr, te = prep.train_idx, prep.test_idx
-    svm = evaluation.svm_baseline(feats[tr], y[tr], feats[te], y[te], n_valid[tr], n_valid[te],
-                                  seed=args.seed, classes=list(prep.dataset.classes))
+    svm = baselines.svm_baseline(feats[tr], y[tr], feats[te], y[te], n_valid[tr], n_valid[te],
+                                 seed=args.seed, classes=list(prep.dataset.classes))
     n_train_pres = sum(s["presentations"] for s in m["training"])
     result = {
         "benchmark": "ravdess_audio", "when": time.strftime("%Y-%m-%d %H:%M:%S"),

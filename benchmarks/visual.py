@@ -69,9 +69,10 @@ def bench_dvs(n_videos: int = 4, duration_s: float = 2.0, repeats: int = 3, seed
     """
     import dataclasses
 
-    from stdp_emo.datasets.faces import render_face_video
+    from stdp_emo.config import VisualConfig
     from stdp_emo.features import dvs
     from stdp_emo.features.video import FaceCropper
+    from stdp_emo.generators.faces import render_face_video
 
     fps_video = 30.0
     crops, stamps = [], []
@@ -92,13 +93,13 @@ def bench_dvs(n_videos: int = 4, duration_s: float = 2.0, repeats: int = 3, seed
     out = {"videos": n_videos, "frames": n_frames, "sensor": [100, 100, 2],
            "render_160x160_fps": n_frames / t_render, "face_crop_fps": n_frames / t_crop,
            "emulators": {}}
-    configs = {"v2e": dvs.DVSConfig(),
-               "v2e_upsample4": dvs.DVSConfig(upsample_factor=4),
-               "framediff": dvs.DVSConfig(method="framediff")}
+    configs = {"v2e": VisualConfig(),
+               "v2e_upsample4": VisualConfig(upsample_factor=4),
+               "framediff": VisualConfig(dvs_method="framediff")}
     for name, cfg in configs.items():
         best, n_events = np.inf, 0
         for r in range(repeats):
-            cfg_r = dataclasses.replace(cfg, seed=r)
+            cfg_r = dataclasses.replace(cfg, dvs_seed=r)
             t0 = time.perf_counter()
             n_events = sum(dvs.emulate(c, ts, cfg_r).size for c, ts in zip(crops, stamps))
             best = min(best, time.perf_counter() - t0)

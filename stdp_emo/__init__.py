@@ -2,8 +2,9 @@
 
 Data flows one way (see ARCHITECTURE.md)::
 
-    datasets -> features -> encoding -> network -> simulate -> training / frozen
-             -> model / records -> plotting / report -> compare / sweep -> cli
+    generators -> datasets -> features -> encoding -> network -> simulate
+               -> training / frozen -> model / records -> plotting / report
+               -> compare / sweep -> cli
 
 Only :mod:`stdp_emo.network` and :mod:`stdp_emo.simulate` import Brian2.
 

@@ -1,13 +1,20 @@
-"""The speech-emotion field's standard reference features: openSMILE eGeMAPS v02 functionals.
+"""SUPERVISED reference baselines on the audio: an RBF-SVM on MFCC statistics, and the
+speech-emotion field's standard reference features, openSMILE eGeMAPS v02 functionals.
 
-Eyben et al. (2016), "The Geneva Minimalistic Acoustic Parameter Set (GeMAPS) for
-voice research and affective computing", IEEE Trans. Affective Computing: 88
-utterance-level functionals (pitch, loudness, spectral tilt, formants, jitter,
-shimmer, ...) per clip.  An RBF-SVM on them (:func:`stdp_emo.evaluation.svm_on_vectors`)
-is the SUPERVISED reference the benchmarks report beside the unsupervised network.
+:func:`svm_baseline`: an RBF SVM on the means and standard deviations of the
+audio features over each clip's real frames
+(:func:`stdp_emo.features.audio.frame_statistics`), the benchmarks' reference
+baseline.
 
-Needs the optional ``opensmile`` package (``pip install -e .[baselines]``); it
-ships its own binary and runs offline.  Features are cached like the audio
+:func:`egemaps`: Eyben et al. (2016), "The Geneva Minimalistic Acoustic Parameter
+Set (GeMAPS) for voice research and affective computing", IEEE Trans. Affective
+Computing: 88 utterance-level functionals (pitch, loudness, spectral tilt,
+formants, jitter, shimmer, ...) per clip.  An RBF-SVM on them
+(:func:`stdp_emo.evaluation.svm_on_vectors`) is the SUPERVISED reference the
+benchmarks report beside the unsupervised network.
+
+eGeMAPS needs the optional ``opensmile`` package (``pip install -e .[baselines]``);
+it ships its own binary and runs offline.  Features are cached like the audio
 features, keyed by the clips' files.
 """
 from __future__ import annotations
@@ -16,11 +23,14 @@ import hashlib
 import json
 import logging
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from .datasets.base import Dataset
 from .errors import DataError
+from .evaluation import svm_on_vectors
+from .features.audio import frame_statistics
 from .fileio import write_npz
 from .paths import data_home
 
@@ -28,6 +38,40 @@ log = logging.getLogger(__name__)
 
 N_EGEMAPS = 88
 """Functionals of eGeMAPS v02."""
+
+
+def svm_baseline(train_feats: np.ndarray, y_train: np.ndarray, test_feats: np.ndarray,
+                 y_test: np.ndarray, n_valid_train: np.ndarray, n_valid_test: np.ndarray,
+                 seed: int, classes: Sequence[str] | None = None) -> dict:
+    """Supervised RBF SVM on utterance-level feature statistics (reference baseline).
+
+    Each sample is described by the means and standard deviations of its unscaled
+    features over its real frames (:func:`~stdp_emo.features.audio.frame_statistics`),
+    standardised with training statistics (:func:`stdp_emo.evaluation.svm_on_vectors`).  ``C`` (0.1..100) and
+    ``gamma`` (0.25, 1, 4 times 1 / n_inputs) are chosen by a 3-fold
+    stratified cross-validation inside the training split.
+
+    Parameters
+    ----------
+    train_feats : ndarray, shape (n_train, n_coeff, n_frames)
+    y_train : ndarray of int, shape (n_train,)
+    test_feats : ndarray, shape (n_test, n_coeff, n_frames)
+    y_test : ndarray of int, shape (n_test,)
+    n_valid_train, n_valid_test : ndarray of int
+        Real frames of each sample.
+    seed : int
+        Seed of the inner CV folds.
+    classes : sequence of str, optional
+        Class names (default "0", "1", ...).
+
+    Returns
+    -------
+    dict
+        :func:`stdp_emo.evaluation.metrics` of the test split, plus ``supervised`` (True),
+        ``C`` and ``gamma``.
+    """
+    return svm_on_vectors(frame_statistics(train_feats, n_valid_train), y_train,
+                          frame_statistics(test_feats, n_valid_test), y_test, seed, classes)
 
 
 def _smile():

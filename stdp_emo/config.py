@@ -31,10 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .errors import ConfigError
-from .features.dvs import DVSConfig as _DVSConfig
 from .network import parameters as P
-
-_DVS = _DVSConfig()
 
 
 def _v(p: P.Param):
@@ -133,6 +130,9 @@ class VisualConfig:
     """The visual input: face video -> simulated event camera (DVS) -> input rates, or real
     facial action units per clip.
 
+    The event-camera fields (``dvs_method`` to ``dvs_seed``) are the parameters of the
+    emulator, :func:`stdp_emo.features.dvs.emulate`, which reads them from this config.
+
     Attributes
     ----------
     source : {"dvs", "au"}
@@ -142,20 +142,35 @@ class VisualConfig:
     au_csv : str
         The action-unit file; "" = ``<data root>/../ravdess_au/openface_au_clip_means.csv``.
     dvs_method : {"v2e", "framediff"}
-        v2e-style log-intensity emulator, or the frame-difference scheme of
-        Wang et al. (Spiking Emotions) with ``sensitivity``.
-    pos_threshold, neg_threshold, threshold_sigma : float
-        ON/OFF log-contrast thresholds and their per-pixel spread (v2e).
+        ``v2e``: v2e-style log-intensity threshold crossings (several events per
+        pixel and frame possible); ``framediff``: the frame-difference scheme of
+        Wang et al. (Spiking Emotions), one event per pixel and frame when the
+        linear intensity difference exceeds ``sensitivity``.
+    pos_threshold, neg_threshold : float
+        Nominal ON / OFF contrast thresholds (change of natural log intensity; v2e).
+    threshold_sigma : float
+        Standard deviation of the per-pixel thresholds around the nominal values
+        (drawn once; clipped to at least 0.01).
     refractory_us : int
-        Per-pixel refractory period, microseconds.
-    leak_rate_hz, shot_noise_rate_hz : float
-        Optional leak and shot-noise events per pixel.
+        Per-pixel refractory period, microseconds: an event closer than this to the
+        pixel's previous event is dropped.
+    leak_rate_hz : float
+        Leak events: the memorised level of every pixel falls by
+        ``leak_rate_hz * pos_threshold`` per second, so a static pixel fires ON
+        events at about this rate (random initial phase per pixel).
+    shot_noise_rate_hz : float
+        Poisson noise events per pixel per second (half ON, half OFF); they
+        neither move the memorised level nor obey the refractory period.
     upsample_factor : int
-        Temporal upsampling by linear frame interpolation (1 = none).
+        Temporal upsampling: ``k - 1`` linearly interpolated frames are inserted
+        between consecutive frames (1 = none).  Linear interpolation is monotonic
+        between frames, so it changes event times (crossings are then placed on
+        the interpolated intensity) but not event counts; v2e uses a learned
+        (SuperSloMo) interpolator instead.
     sensitivity : float
         Threshold of the frame-difference scheme, on [0, 1] intensity.
     dvs_seed : int
-        Seed of the per-pixel thresholds and noise.
+        Seed of the per-pixel thresholds, leak phase and noise.
     crop_size : int
         Face crop side (the sensor is crop_size x crop_size; MBY19: 100).
     merge_polarity : bool
@@ -173,28 +188,36 @@ class VisualConfig:
 
     source: Literal["dvs", "au"] = "dvs"
     au_csv: str = ""
-    dvs_method: Literal["v2e", "framediff"] = _DVS.method
-    pos_threshold: float = _DVS.pos_threshold
-    neg_threshold: float = _DVS.neg_threshold
-    threshold_sigma: float = _DVS.threshold_sigma
-    refractory_us: int = _DVS.refractory_us
-    leak_rate_hz: float = _DVS.leak_rate_hz
-    shot_noise_rate_hz: float = _DVS.shot_noise_rate_hz
-    upsample_factor: int = _DVS.upsample_factor
-    sensitivity: float = _DVS.sensitivity
-    dvs_seed: int = _DVS.seed
+    dvs_method: Literal["v2e", "framediff"] = "v2e"
+    pos_threshold: float = 0.2
+    neg_threshold: float = 0.2
+    threshold_sigma: float = 0.03
+    refractory_us: int = 0
+    leak_rate_hz: float = 0.0
+    shot_noise_rate_hz: float = 0.0
+    upsample_factor: int = 1
+    sensitivity: float = 0.15
+    dvs_seed: int = 0
     crop_size: int = 100
     merge_polarity: bool = False
     rate_percentile: float = 50.0
 
-    def dvs(self) -> _DVSConfig:
-        """The emulator's own config."""
-        return _DVSConfig(method=self.dvs_method, pos_threshold=self.pos_threshold,
-                          neg_threshold=self.neg_threshold, threshold_sigma=self.threshold_sigma,
-                          refractory_us=self.refractory_us, leak_rate_hz=self.leak_rate_hz,
-                          shot_noise_rate_hz=self.shot_noise_rate_hz,
-                          upsample_factor=self.upsample_factor, sensitivity=self.sensitivity,
-                          seed=self.dvs_seed)
+    def check_dvs(self) -> None:
+        """Raise ValueError if an event-camera field is out of range.
+
+        Called when a config is read (as a :class:`ConfigError` naming the file) and
+        by the emulator, for configs built in Python.
+        """
+        if self.dvs_method not in ("v2e", "framediff"):
+            raise ValueError(f"dvs_method must be 'v2e' or 'framediff', got {self.dvs_method!r}")
+        if min(self.pos_threshold, self.neg_threshold) <= 0 or self.threshold_sigma < 0:
+            raise ValueError("thresholds must be > 0 and threshold_sigma >= 0")
+        if min(self.refractory_us, self.leak_rate_hz, self.shot_noise_rate_hz) < 0:
+            raise ValueError("refractory_us, leak_rate_hz and shot_noise_rate_hz must be >= 0")
+        if not 0 < self.sensitivity < 1:
+            raise ValueError("sensitivity must be in (0, 1)")
+        if int(self.upsample_factor) < 1:
+            raise ValueError(f"upsample_factor must be >= 1, got {self.upsample_factor}")
 
 
 @dataclass(frozen=True)
@@ -487,7 +510,7 @@ def validate_section(obj, where: str) -> None:
         if not 0.0 < obj.rate_percentile <= 100.0:
             raise ConfigError(f"{where}.rate_percentile: must be in (0, 100], got {obj.rate_percentile!r}")
         try:
-            obj.dvs()
+            obj.check_dvs()
         except (ValueError, TypeError) as e:
             raise ConfigError(f"{where}: {e}") from None
     if isinstance(obj, DataConfig) and not 0.0 < obj.test_fraction < 1.0:

@@ -1,4 +1,4 @@
-"""Labelling, classification and metrics of a trained network, plus supervised baselines.
+"""Labelling, classification and metrics of a trained network, plus supervised classifiers.
 
 Unsupervised readout (Diehl & Cook 2015): with plasticity off, the network's
 excitatory spike counts in response to the training samples give each neuron
@@ -8,10 +8,11 @@ average (:func:`predict`).
 
 Supervised references, reported separately and marked ``"supervised": True``:
 a logistic regression on the spike counts (:func:`linear_readout`, how much
-class information the representation holds) and an RBF SVM on summary
-statistics of the audio features (:func:`svm_baseline`, the benchmark's
-reference baseline).  Their hyper-parameters are chosen by cross-validation
-inside the training split only.
+class information the representation holds) and an RBF SVM on fixed-length
+vectors (:func:`svm_on_vectors`; on summary statistics of the audio features it
+is the benchmark's reference baseline, :func:`stdp_emo.baselines.svm_baseline`).
+Their hyper-parameters are chosen by cross-validation inside the training split
+only.  This module works on arrays only: it imports no feature code and no Brian2.
 """
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
 
-from .features.audio import valid_mask
 
 UNASSIGNED = -1
 """Assignment of a neuron that never fired in response to the training set."""
@@ -298,47 +298,20 @@ def linear_readout(train_counts: np.ndarray, y_train: np.ndarray, test_counts: n
             "supervised": True, "C": float(model[-1].C)}
 
 
-def frame_statistics(features: np.ndarray, n_valid: np.ndarray) -> np.ndarray:
-    """Mean and standard deviation of each coefficient over the real frames.
+def svm_on_vectors(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
+                   y_test: np.ndarray, seed: int, classes: Sequence[str] | None = None) -> dict:
+    """Supervised RBF SVM on fixed-length vectors (e.g. openSMILE eGeMAPS functionals).
+
+    Inputs are standardised with training statistics; ``C`` (0.1..100) and
+    ``gamma`` (0.25, 1, 4 times 1 / n_inputs) are chosen by a 3-fold stratified
+    cross-validation inside the training split.
 
     Parameters
     ----------
-    features : ndarray, shape (n_samples, n_coeff, n_frames)
-        Unscaled features.
-    n_valid : ndarray of int, shape (n_samples,)
-        Real frames of each sample (>= 1).
-
-    Returns
-    -------
-    ndarray, shape (n_samples, 2 * n_coeff), float64
-        Means of all coefficients, then standard deviations.
-    """
-    x = np.asarray(features, dtype=np.float64)
-    mask = valid_mask(n_valid, x.shape[2])[:, None, :]
-    n = mask.sum(axis=2)
-    mean = (x * mask).sum(axis=2) / n
-    std = np.sqrt((((x - mean[:, :, None]) * mask) ** 2).sum(axis=2) / n)
-    return np.concatenate([mean, std], axis=1)
-
-
-def svm_baseline(train_feats: np.ndarray, y_train: np.ndarray, test_feats: np.ndarray,
-                 y_test: np.ndarray, n_valid_train: np.ndarray, n_valid_test: np.ndarray,
-                 seed: int, classes: Sequence[str] | None = None) -> dict:
-    """Supervised RBF SVM on utterance-level feature statistics (reference baseline).
-
-    Each sample is described by :func:`frame_statistics` of its unscaled
-    features, standardised with training statistics.  ``C`` (0.1..100) and
-    ``gamma`` (0.25, 1, 4 times 1 / n_inputs) are chosen by a 3-fold
-    stratified cross-validation inside the training split.
-
-    Parameters
-    ----------
-    train_feats : ndarray, shape (n_train, n_coeff, n_frames)
+    x_train : ndarray, shape (n_train, n_inputs)
     y_train : ndarray of int, shape (n_train,)
-    test_feats : ndarray, shape (n_test, n_coeff, n_frames)
+    x_test : ndarray, shape (n_test, n_inputs)
     y_test : ndarray of int, shape (n_test,)
-    n_valid_train, n_valid_test : ndarray of int
-        Real frames of each sample.
     seed : int
         Seed of the inner CV folds.
     classes : sequence of str, optional
@@ -348,24 +321,6 @@ def svm_baseline(train_feats: np.ndarray, y_train: np.ndarray, test_feats: np.nd
     -------
     dict
         :func:`metrics` of the test split, plus ``supervised`` (True), ``C`` and ``gamma``.
-    """
-    return svm_on_vectors(frame_statistics(train_feats, n_valid_train), y_train,
-                          frame_statistics(test_feats, n_valid_test), y_test, seed, classes)
-
-
-def svm_on_vectors(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                   y_test: np.ndarray, seed: int, classes: Sequence[str] | None = None) -> dict:
-    """Supervised RBF SVM on fixed-length vectors (e.g. openSMILE eGeMAPS functionals).
-
-    Inputs are standardised with training statistics; ``C`` and ``gamma`` are
-    chosen as in :func:`svm_baseline`, inside the training split.
-
-    Parameters
-    ----------
-    x_train : ndarray, shape (n_train, n_inputs)
-    x_test : ndarray, shape (n_test, n_inputs)
-    y_train, y_test, seed, classes
-        As in :func:`svm_baseline`.
     """
     y_train = np.asarray(y_train, dtype=np.int64)
     x_train, x_test = np.asarray(x_train, np.float64), np.asarray(x_test, np.float64)

@@ -48,6 +48,12 @@ def test_partial_file_keeps_defaults(tmp_path):
     ('[network]\neta = -0.5\n', "network].eta: must be >= 0, got -0.5"),
     ('[network]\nnu_post = -0.01\n', "network].nu_post: must be >= 0"),
     ('[network]\nw_init = "zeros"\n', "is not one of"),
+    ('[visual]\ndvs_metod = "v2e"\n', "unknown key 'dvs_metod'"),
+    ('[visual]\ndvs_method = "v2f"\n', "visual].dvs_method: 'v2f' is not one of"),
+    ('[visual]\npos_threshold = -0.2\n', "[visual]: thresholds must be > 0 and threshold_sigma >= 0"),
+    ('[visual]\nleak_rate_hz = -1.0\n', "[visual]: refractory_us, leak_rate_hz and shot_noise_rate_hz must be >= 0"),
+    ('[visual]\nsensitivity = 1.5\n', "[visual]: sensitivity must be in (0, 1)"),
+    ('[visual]\nupsample_factor = 0\n', "visual].upsample_factor: must be > 0"),
 ])
 def test_bad_config_names_file_and_key(tmp_path, text, needle):
     path = tmp_path / "bad.toml"
@@ -80,3 +86,27 @@ def test_paper_config_is_the_papers_design():
     assert cfg.network.stdp_rule == "paper" and cfg.train.epochs == 1
     default = C.ExperimentConfig()
     assert default.encoding.audio_code == "population"
+
+
+def test_visual_event_camera_fields_read_from_toml(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[visual]\ndvs_method = "framediff"\nsensitivity = 0.3\ndvs_seed = 4\n')
+    cfg = C.load(path)
+    assert (cfg.visual.dvs_method, cfg.visual.sensitivity, cfg.visual.dvs_seed) == ("framediff", 0.3, 4)
+    assert cfg.visual.pos_threshold == 0.2 and cfg.visual.crop_size == 100
+
+
+def test_config_imports_no_pipeline_stage():
+    """config is shared by every stage, so it imports none of them (only errors, and the
+    constants of network/parameters.py for its defaults)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(C.__file__).read_text())
+    local = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.ImportFrom) and (n.level or (n.module or "").startswith("stdp_emo")):
+            local |= {f"{n.module}.{a.name}" if n.module == "network" else n.module for a in n.names}
+        elif isinstance(n, ast.Import):
+            local |= {a.name for a in n.names if a.name.startswith("stdp_emo")}
+    assert local <= {"errors", "network.parameters"}, local

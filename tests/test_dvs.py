@@ -2,11 +2,12 @@
 import numpy as np
 import pytest
 
+from stdp_emo.config import VisualConfig
 from stdp_emo.features import dvs
-from stdp_emo.features.dvs import EVENT_DTYPE, DVSConfig, emulate, events_to_input, to_frame_counts
+from stdp_emo.features.dvs import EVENT_DTYPE, emulate, events_to_input, to_frame_counts
 
 FRAME_US = 33_333
-EXACT = DVSConfig(threshold_sigma=0.0)          # nominal thresholds 0.2, no mismatch
+EXACT = VisualConfig(threshold_sigma=0.0)       # nominal thresholds 0.2, no mismatch
 
 
 def _times(n: int, start: int = 1_000) -> np.ndarray:
@@ -59,15 +60,15 @@ def test_static_scene_gives_no_events():
     rng = np.random.default_rng(0)
     frames = np.repeat(rng.uniform(0, 1, (1, 16, 16)), 10, axis=0)
     assert len(emulate(frames, _times(10))) == 0
-    assert len(emulate(frames, _times(10), DVSConfig(method="framediff"))) == 0
+    assert len(emulate(frames, _times(10), VisualConfig(dvs_method="framediff"))) == 0
 
 
 def test_timestamps_sorted_and_inside_clip():
     rng = np.random.default_rng(1)
     frames = rng.uniform(0.05, 1, (8, 20, 20))
     t = _times(8)
-    for cfg in (DVSConfig(), DVSConfig(upsample_factor=3), DVSConfig(shot_noise_rate_hz=50.0),
-                DVSConfig(method="framediff")):
+    for cfg in (VisualConfig(), VisualConfig(upsample_factor=3), VisualConfig(shot_noise_rate_hz=50.0),
+                VisualConfig(dvs_method="framediff")):
         ev = emulate(frames, t, cfg)
         assert len(ev) > 0
         assert np.all(np.diff(ev["t"]) >= 0)
@@ -77,7 +78,7 @@ def test_timestamps_sorted_and_inside_clip():
 def test_upsampling_keeps_step_counts():
     frames = _moving_bar(n=4)
     a = to_frame_counts(emulate(frames, _times(4), EXACT), (40, 8, 2))
-    b = to_frame_counts(emulate(frames, _times(4), DVSConfig(threshold_sigma=0.0, upsample_factor=4)),
+    b = to_frame_counts(emulate(frames, _times(4), VisualConfig(threshold_sigma=0.0, upsample_factor=4)),
                         (40, 8, 2))
     np.testing.assert_array_equal(a, b)
 
@@ -87,7 +88,7 @@ def test_refractory_drops_events_closer_than_the_period():
     frames[1:] = 0.9                            # one step: 10 events per pixel within 33 ms
     t = _times(3)
     free = emulate(frames, t, EXACT)
-    refr = emulate(frames, t, DVSConfig(threshold_sigma=0.0, refractory_us=10_000))
+    refr = emulate(frames, t, VisualConfig(threshold_sigma=0.0, refractory_us=10_000))
     assert 0 < len(refr) < len(free)
     for pix in range(16):
         sel = refr[(refr["y"] * 4 + refr["x"]) == pix]
@@ -98,7 +99,7 @@ def test_shot_noise_rate():
     n, side, rate = 31, 30, 4.0
     frames = np.full((n, side, side), 0.5)
     t = _times(n)
-    ev = emulate(frames, t, DVSConfig(shot_noise_rate_hz=rate, seed=3))
+    ev = emulate(frames, t, VisualConfig(shot_noise_rate_hz=rate, dvs_seed=3))
     expect = rate * (t[-1] - t[0]) * 1e-6 * side * side
     assert abs(len(ev) - expect) < 5 * np.sqrt(expect)
     assert 0.4 < ev["p"].mean() < 0.6
@@ -108,7 +109,7 @@ def test_leak_gives_on_events_at_leak_rate():
     n, side, rate = 61, 10, 3.0
     frames = np.full((n, side, side), 0.5)
     t = _times(n)
-    ev = emulate(frames, t, DVSConfig(leak_rate_hz=rate, threshold_sigma=0.0))
+    ev = emulate(frames, t, VisualConfig(leak_rate_hz=rate, threshold_sigma=0.0))
     expect = rate * (t[-1] - t[0]) * 1e-6 * side * side
     assert np.all(ev["p"] == 1)
     assert abs(len(ev) - expect) <= side * side      # up to one event per pixel of phase
@@ -117,13 +118,13 @@ def test_leak_gives_on_events_at_leak_rate():
 def test_framediff_one_event_per_changed_pixel():
     frames = _moving_bar(n=5, dark=0.2, bright=0.6)
     t = _times(5)
-    ev = emulate(frames, t, DVSConfig(method="framediff", sensitivity=0.15))
+    ev = emulate(frames, t, VisualConfig(dvs_method="framediff", sensitivity=0.15))
     assert len(ev) == 4 * 2 * 8                            # ON + OFF column, 8 rows, 4 steps
     assert set(np.unique(ev["t"])) == set(t[1:])          # at the frame times
     interval = np.searchsorted(t, ev["t"])
     on = ev["p"] == 1
     assert np.all(ev["x"][on] == 2 + interval[on] + 5)
-    assert len(emulate(frames, t, DVSConfig(method="framediff", sensitivity=0.5))) == 0
+    assert len(emulate(frames, t, VisualConfig(dvs_method="framediff", sensitivity=0.5))) == 0
 
 
 def _events(rows):
@@ -177,11 +178,12 @@ def test_frame_counts_and_rates():
 
 
 def test_event_cache(tmp_path, monkeypatch):
-    from stdp_emo.datasets.faces import render_face_video, write_video
+    from stdp_emo.generators.faces import render_face_video
+    from stdp_emo.generators.video import write_video
 
     video = write_video(tmp_path / "clip.mp4", render_face_video(2, 2, 1, duration_s=0.6, seed=1))
     cache = tmp_path / "cache"
-    ev, info = dvs.load_or_compute(video, DVSConfig(), cache)
+    ev, info = dvs.load_or_compute(video, VisualConfig(), cache)
     assert info["face_found"] and info["frames"] == 18 and len(ev) > 0
     assert len(list(cache.glob("*.npz"))) == 1
 
@@ -189,7 +191,37 @@ def test_event_cache(tmp_path, monkeypatch):
         raise AssertionError("recomputed despite a cache hit")
 
     monkeypatch.setattr(dvs, "emulate", boom)
-    ev2, info2 = dvs.load_or_compute(video, DVSConfig(), cache)
+    ev2, info2 = dvs.load_or_compute(video, VisualConfig(), cache)
     np.testing.assert_array_equal(ev, ev2)
     assert info2 == info
-    assert dvs.cache_key(video, DVSConfig()) != dvs.cache_key(video, DVSConfig(pos_threshold=0.3))
+    assert dvs.cache_key(video, VisualConfig()) != dvs.cache_key(video, VisualConfig(pos_threshold=0.3))
+
+
+def test_emulator_parameters_are_the_visual_config_fields_under_the_cached_names():
+    # the record hashed into event cache keys (CACHE_VERSION 2): the same names and
+    # values as before the parameters moved into VisualConfig, so caches stay valid
+    assert dvs.CACHE_VERSION == 2
+    assert dvs.emulator_params(VisualConfig()) == {
+        "method": "v2e", "pos_threshold": 0.2, "neg_threshold": 0.2, "threshold_sigma": 0.03,
+        "refractory_us": 0, "leak_rate_hz": 0.0, "shot_noise_rate_hz": 0.0, "log_eps": 20.0 / 255.0,
+        "upsample_factor": 1, "sensitivity": 0.15, "seed": 0}
+    p = dvs.emulator_params(VisualConfig(dvs_method="framediff", dvs_seed=7, crop_size=40,
+                                         merge_polarity=True, rate_percentile=90.0))
+    assert (p["method"], p["seed"]) == ("framediff", 7) and len(p) == 11   # crop etc. not in it
+
+
+def test_cache_key_crop_size_defaults_to_the_configs(tmp_path):
+    video = tmp_path / "clip.mp4"
+    video.write_bytes(b"not decoded for a key")
+    assert dvs.cache_key(video, VisualConfig()) == dvs.cache_key(video, VisualConfig(), 100)
+    assert dvs.cache_key(video, VisualConfig(crop_size=40)) == dvs.cache_key(video, VisualConfig(), 40)
+    assert dvs.cache_key(video, VisualConfig(crop_size=40)) != dvs.cache_key(video, VisualConfig())
+
+
+@pytest.mark.parametrize("bad", [dict(pos_threshold=0.0), dict(threshold_sigma=-0.1),
+                                 dict(refractory_us=-1), dict(sensitivity=1.0),
+                                 dict(upsample_factor=0), dict(dvs_method="v2f")])
+def test_emulator_rejects_out_of_range_parameters(bad):
+    frames, t = _moving_bar(n=3), _times(3)
+    with pytest.raises(ValueError):
+        emulate(frames, t, VisualConfig(**bad))

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from stdp_emo import evaluation as ev
-from stdp_emo.features.audio import valid_mask
 
 
 # ------------------------------------------------------------------ labelling and voting
@@ -156,38 +155,6 @@ def test_linear_readout_separable_and_shuffled():
     assert chance["uar"] < 0.6
 
 
-def toy_features(n_per_class: int, seed: int):
-    """Unscaled features (n, 4, 30) whose per-coefficient means depend on the class; padded."""
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(3), n_per_class)
-    means = np.array([[0, 0, 0, 0], [2, 0, -2, 0], [0, 2, 0, -2]], dtype=float)
-    x = rng.normal(means[y][:, :, None], 1.0, (y.size, 4, 30))
-    n_valid = rng.integers(10, 31, y.size)
-    x[~valid_mask(n_valid, 30)[:, None, :].repeat(4, axis=1)] = 0.0
-    return x.astype(np.float32), y, n_valid
-
-
-def test_frame_statistics_ignores_padding():
-    x, _, n_valid = toy_features(2, seed=0)
-    stats = ev.frame_statistics(x, n_valid)
-    garbage = x.copy()
-    garbage[~valid_mask(n_valid, 30)[:, None, :].repeat(4, axis=1)] = 1e3
-    np.testing.assert_allclose(ev.frame_statistics(garbage, n_valid), stats)
-    np.testing.assert_allclose(stats[0, :4], x[0, :, :n_valid[0]].mean(axis=1), rtol=1e-6)
-    np.testing.assert_allclose(stats[0, 4:], x[0, :, :n_valid[0]].std(axis=1), rtol=1e-5)
-
-
-def test_svm_baseline_separable_and_shuffled():
-    x_train, y_train, n_train = toy_features(30, seed=1)
-    x_test, y_test, n_test = toy_features(20, seed=2)
-    m = ev.svm_baseline(x_train, y_train, x_test, y_test, n_train, n_test, seed=0)
-    assert m["supervised"] is True and m["accuracy"] > 0.9
-    assert m["C"] > 0 and m["gamma"] > 0
-    shuffled = np.random.default_rng(3).permutation(y_train)
-    chance = ev.svm_baseline(x_train, shuffled, x_test, y_test, n_train, n_test, seed=0)
-    assert chance["uar"] < 0.6
-
-
 def test_polarity_from_class_predictions():
     from stdp_emo.evaluation import polarity_metrics
 
@@ -205,3 +172,15 @@ def test_energy_estimate_uses_45nm_figures():
     e = energy_estimate({"synaptic_ops_per_sample": 1e6, "n_synapses": 2_000_000})
     assert e["snn_energy_uj"] == pytest.approx(0.9) and e["ann_energy_uj"] == pytest.approx(9.2)
     assert e["ratio"] == pytest.approx(9.2 / 0.9)
+
+
+def test_evaluation_imports_no_feature_code():
+    """Votes, metrics and classifiers work on arrays: evaluation imports no earlier stage."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(ev.__file__).read_text())
+    local = {n.module for n in ast.walk(tree)
+             if isinstance(n, ast.ImportFrom) and (n.level or (n.module or "").startswith("stdp_emo"))}
+    assert not {m for m in local if m and m.split(".")[0] in
+                ("features", "datasets", "generators", "encoding", "network", "simulate")}, local

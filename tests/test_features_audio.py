@@ -1,4 +1,4 @@
-"""Audio features: shapes, padding/cropping, trimming, scaling and the feature cache."""
+"""Audio features: shapes, padding/cropping, trimming, scaling, clip statistics and the feature cache."""
 from __future__ import annotations
 
 import logging
@@ -238,3 +238,24 @@ def test_speaker_normalise_uses_each_speakers_real_frames():
     # a speaker's statistics do not leak into another's clips
     again = speaker_normalise(x[:2], n_valid[:2], ["a", "a"])
     np.testing.assert_allclose(again, out[:2], atol=1e-6)
+
+
+def toy_features(n_per_class: int, seed: int):
+    """Unscaled features (n, 4, 30) whose per-coefficient means depend on the class; padded."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(3), n_per_class)
+    means = np.array([[0, 0, 0, 0], [2, 0, -2, 0], [0, 2, 0, -2]], dtype=float)
+    x = rng.normal(means[y][:, :, None], 1.0, (y.size, 4, 30))
+    n_valid = rng.integers(10, 31, y.size)
+    x[~audio.valid_mask(n_valid, 30)[:, None, :].repeat(4, axis=1)] = 0.0
+    return x.astype(np.float32), y, n_valid
+
+
+def test_frame_statistics_ignores_padding():
+    x, _, n_valid = toy_features(2, seed=0)
+    stats = audio.frame_statistics(x, n_valid)
+    garbage = x.copy()
+    garbage[~audio.valid_mask(n_valid, 30)[:, None, :].repeat(4, axis=1)] = 1e3
+    np.testing.assert_allclose(audio.frame_statistics(garbage, n_valid), stats)
+    np.testing.assert_allclose(stats[0, :4], x[0, :, :n_valid[0]].mean(axis=1), rtol=1e-6)
+    np.testing.assert_allclose(stats[0, 4:], x[0, :, :n_valid[0]].std(axis=1), rtol=1e-5)

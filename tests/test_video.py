@@ -5,9 +5,10 @@ import cv2
 import numpy as np
 import pytest
 
-from stdp_emo.datasets.faces import render_face_video, write_video
 from stdp_emo.errors import DataError
 from stdp_emo.features.video import FaceCropper, crop_video, read_video
+from stdp_emo.generators.faces import render_face_video
+from stdp_emo.generators.video import write_video
 
 
 @pytest.fixture(scope="module")

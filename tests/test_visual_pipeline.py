@@ -80,7 +80,7 @@ def test_audio_and_video_of_very_different_durations_are_named(tmp_path):
 
 
 def _one_clip_dataset(tmp_path, frames):
-    from stdp_emo.datasets.faces import write_video
+    from stdp_emo.generators.video import write_video
 
     clip_dir = tmp_path / "Actor_01"
     clip_dir.mkdir()
@@ -90,7 +90,7 @@ def _one_clip_dataset(tmp_path, frames):
 
 
 def test_damaged_video_is_used_counted_and_named_on_every_run(tmp_path):
-    from stdp_emo.datasets.faces import render_face_video
+    from stdp_emo.generators.faces import render_face_video
 
     frames = render_face_video(5, 2, 1, duration_s=1.2, fps=30, size=(120, 120), seed=1)
     ds, video = _one_clip_dataset(tmp_path, frames)
@@ -105,7 +105,7 @@ def test_damaged_video_is_used_counted_and_named_on_every_run(tmp_path):
 
 
 def test_one_frame_video_is_refused(tmp_path):
-    from stdp_emo.datasets.faces import render_face_video
+    from stdp_emo.generators.faces import render_face_video
 
     frames = render_face_video(5, 2, 1, duration_s=1.0, fps=30, size=(120, 120), seed=1)[:1]
     ds, _ = _one_clip_dataset(tmp_path, frames)

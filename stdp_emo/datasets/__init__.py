@@ -1,11 +1,14 @@
 """Datasets: loaders that turn a folder into a :class:`~stdp_emo.datasets.base.Dataset`.
 
-``synthetic``  built-in generated speech (:mod:`.synthetic`), made on first use
+``synthetic``  built-in generated speech (:mod:`.synthetic`), made on first use by
+               :mod:`stdp_emo.generators.speech`
 ``ravdess``    RAVDESS ``Actor_XX/MM-VV-EE-II-SS-RR-AA.wav|.mp4`` (:mod:`.ravdess`)
 ``enterface``  eNTERFACE'05 ``subject N/<emotion>/sentence K/*.avi`` (:mod:`.enterface`)
 
-Loaders parse names and layout only; :mod:`.media` reads the audio.  The
-loader modules are imported on demand, so importing this package is cheap.
+Loaders parse names and layout only; :mod:`.media` reads the audio.
+:mod:`.faces` adds simulated face videos to a RAVDESS audio folder.  The data
+generators themselves are in :mod:`stdp_emo.generators`.  The loader modules
+are imported on demand, so importing this package is cheap.
 """
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ def extract(signal: np.ndarray, cfg: AudioConfig) -> tuple[np.ndarray, int]:
     return fix_length(spec, cfg.n_frames)
 
 
-# ------------------------------------------------------------------ scaling
+# ------------------------------------------------------------------ real frames, statistics, scaling
 def valid_mask(n_valid: np.ndarray, n_frames: int) -> np.ndarray:
     """Boolean mask of real frames.
 
@@ -179,6 +179,29 @@ def valid_mask(n_valid: np.ndarray, n_frames: int) -> np.ndarray:
         ``mask[i, t]`` is True for ``t < n_valid[i]``.
     """
     return np.arange(n_frames)[None, :] < np.asarray(n_valid).reshape(-1, 1)
+
+
+def frame_statistics(features: np.ndarray, n_valid: np.ndarray) -> np.ndarray:
+    """Mean and standard deviation of each coefficient over the real frames.
+
+    Parameters
+    ----------
+    features : ndarray, shape (n_samples, n_coeff, n_frames)
+        Unscaled features.
+    n_valid : ndarray of int, shape (n_samples,)
+        Real frames of each sample (>= 1).
+
+    Returns
+    -------
+    ndarray, shape (n_samples, 2 * n_coeff), float64
+        Means of all coefficients, then standard deviations.
+    """
+    x = np.asarray(features, dtype=np.float64)
+    mask = valid_mask(n_valid, x.shape[2])[:, None, :]
+    n = mask.sum(axis=2)
+    mean = (x * mask).sum(axis=2) / n
+    std = np.sqrt((((x - mean[:, :, None]) * mask) ** 2).sum(axis=2) / n)
+    return np.concatenate([mean, std], axis=1)
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,6 +16,11 @@ Events are a structured array of :data:`EVENT_DTYPE` (tonic's convention):
 **Time unit: microseconds** (``t`` and every ``*_us`` argument) unless a
 name says otherwise (``*_ms``, ``*_hz``).
 
+The emulator's parameters are the event-camera fields of
+:class:`~stdp_emo.config.VisualConfig` (``dvs_method``, thresholds, noise,
+``dvs_seed``, ...), defined there once; only the linear-log switch
+:data:`LOG_EPS` is fixed here.
+
 Input layout for the network (:func:`events_to_input`): polarity-major, i.e.
 a (C, H, W) array flattened in C order, ``index = p * H * W + y * W + x``
 with channel 0 = OFF and 1 = ON (``C = 1``, ``index = y * W + x`` when
@@ -23,17 +28,16 @@ polarities are merged).
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from ..config import VisualConfig
 from ..errors import DataError
 from ..fileio import write_npz
 
@@ -46,79 +50,29 @@ SENSOR_SIZE = (100, 100, 2)
 CACHE_VERSION = 2      # 2: info records decoder damage
 """Bump when :func:`emulate` changes its output for the same config (invalidates caches)."""
 
+LOG_EPS = 20.0 / 255.0
+"""Linear-log switch intensity (on [0, 1]) of :func:`lin_log`: below it the intensity is
+mapped linearly (v2e: 20/255), above it logarithmically; the intensity is expressed in
+0..255 grey levels as v2e does."""
 
-@dataclass(frozen=True)
-class DVSConfig:
-    """Parameters of the DVS emulator.
 
-    Attributes
-    ----------
-    method : {"v2e", "framediff"}
-        ``v2e``: log-intensity threshold crossings (several events per pixel
-        and frame possible); ``framediff``: one event per pixel and frame when
-        the linear intensity difference exceeds ``sensitivity``.
-    pos_threshold, neg_threshold : float
-        Nominal ON / OFF contrast thresholds (change of natural log intensity).
-    threshold_sigma : float
-        Standard deviation of the per-pixel thresholds around the nominal
-        values (drawn once; clipped to at least 0.01).
-    refractory_us : int
-        An event closer than this to the pixel's previous event is dropped.
-    leak_rate_hz : float
-        Leak events: the memorised level of every pixel falls by
-        ``leak_rate_hz * pos_threshold`` per second, so a static pixel fires
-        ON events at about this rate (random initial phase per pixel).
-    shot_noise_rate_hz : float
-        Poisson noise events per pixel per second (half ON, half OFF); they
-        neither move the memorised level nor obey the refractory period.
-    log_eps : float
-        Linear-log switch intensity (on [0, 1]): below it the intensity is
-        mapped linearly (v2e: 20/255), above it logarithmically; the intensity
-        is expressed in 0..255 grey levels as v2e does.
-    upsample_factor : int
-        Temporal upsampling: ``k - 1`` linearly interpolated frames are
-        inserted between consecutive frames (1 = none).  Linear interpolation
-        is monotonic between frames, so it changes event times (crossings are
-        then placed on the interpolated intensity) but not event counts; v2e
-        uses a learned (SuperSloMo) interpolator instead.
-    sensitivity : float
-        ``framediff`` threshold on the intensity difference (intensity in [0, 1]).
-    seed : int
-        Seed of threshold mismatch, leak phase and noise.
+def emulator_params(cfg: VisualConfig) -> dict:
+    """The emulator's parameters of a visual config, under the names the event cache keys use.
+
+    The names and values are those of the parameter record of CACHE_VERSION 2
+    (``method``, ``seed``, ``log_eps`` and the fields of the same name), so
+    events cached for the same settings stay valid.
     """
-
-    method: Literal["v2e", "framediff"] = "v2e"
-    pos_threshold: float = 0.2
-    neg_threshold: float = 0.2
-    threshold_sigma: float = 0.03
-    refractory_us: int = 0
-    leak_rate_hz: float = 0.0
-    shot_noise_rate_hz: float = 0.0
-    log_eps: float = 20.0 / 255.0
-    upsample_factor: int = 1
-    sensitivity: float = 0.15
-    seed: int = 0
-
-    def __post_init__(self):
-        if self.method not in ("v2e", "framediff"):
-            raise ValueError(f"method must be 'v2e' or 'framediff', got {self.method!r}")
-        if min(self.pos_threshold, self.neg_threshold) <= 0 or self.threshold_sigma < 0:
-            raise ValueError("thresholds must be > 0 and threshold_sigma >= 0")
-        if min(self.refractory_us, self.leak_rate_hz, self.shot_noise_rate_hz) < 0:
-            raise ValueError("refractory_us, leak_rate_hz and shot_noise_rate_hz must be >= 0")
-        if not 0 < self.log_eps < 1 or not 0 < self.sensitivity < 1:
-            raise ValueError("log_eps and sensitivity must be in (0, 1)")
-        if int(self.upsample_factor) < 1:
-            raise ValueError(f"upsample_factor must be >= 1, got {self.upsample_factor}")
-
-    def digest(self) -> str:
-        """Short stable hash of all fields (for cache keys)."""
-        d = dataclasses.asdict(self)
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
+    return {"method": cfg.dvs_method, "pos_threshold": cfg.pos_threshold,
+            "neg_threshold": cfg.neg_threshold, "threshold_sigma": cfg.threshold_sigma,
+            "refractory_us": cfg.refractory_us, "leak_rate_hz": cfg.leak_rate_hz,
+            "shot_noise_rate_hz": cfg.shot_noise_rate_hz, "log_eps": LOG_EPS,
+            "upsample_factor": cfg.upsample_factor, "sensitivity": cfg.sensitivity,
+            "seed": cfg.dvs_seed}
 
 
 # ------------------------------------------------------------------ emulation
-def lin_log(intensity: np.ndarray, log_eps: float = 20.0 / 255.0) -> np.ndarray:
+def lin_log(intensity: np.ndarray, log_eps: float = LOG_EPS) -> np.ndarray:
     """v2e's linear-log mapping of intensity, same shape, float64.
 
     With ``x = 255 * intensity`` and ``e = 255 * log_eps``: ``x * ln(e) / e``
@@ -151,7 +105,7 @@ def _upsample(frames: np.ndarray, t: np.ndarray, k: int) -> tuple[np.ndarray, np
     return out, np.append(tt, t[-1])
 
 
-def emulate(frames: np.ndarray, timestamps_us: np.ndarray, cfg: DVSConfig = DVSConfig()) -> np.ndarray:
+def emulate(frames: np.ndarray, timestamps_us: np.ndarray, cfg: VisualConfig = VisualConfig()) -> np.ndarray:
     """Convert a video to DVS events.
 
     Parameters
@@ -160,8 +114,8 @@ def emulate(frames: np.ndarray, timestamps_us: np.ndarray, cfg: DVSConfig = DVSC
         Shape (n_frames, H, W): uint8 grey levels, or float intensity in [0, 1].
     timestamps_us : numpy.ndarray
         Frame times, shape (n_frames,), strictly increasing, us.
-    cfg : DVSConfig
-        Emulator parameters.
+    cfg : VisualConfig
+        Emulator parameters: its event-camera fields.
 
     Returns
     -------
@@ -169,7 +123,14 @@ def emulate(frames: np.ndarray, timestamps_us: np.ndarray, cfg: DVSConfig = DVSC
         Events, shape (n_events,), :data:`EVENT_DTYPE`, sorted by ``t``
         (stable), all ``t`` in ``[timestamps_us[0], timestamps_us[-1]]``.
         The first frame only initialises the memorised levels.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is out of range (:meth:`VisualConfig.check_dvs`) or the
+        frames and times do not fit.
     """
+    cfg.check_dvs()
     I = _as_intensity(frames)
     t = np.asarray(timestamps_us, dtype=np.float64)
     if t.shape != (len(I),):
@@ -180,9 +141,9 @@ def emulate(frames: np.ndarray, timestamps_us: np.ndarray, cfg: DVSConfig = DVSC
     if n < 2:
         return np.zeros(0, EVENT_DTYPE)
     I, t = _upsample(I, t, int(cfg.upsample_factor))
-    rng = np.random.default_rng(cfg.seed)
+    rng = np.random.default_rng(cfg.dvs_seed)
     chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # (flat pixel, t, p)
-    if cfg.method == "v2e":
+    if cfg.dvs_method == "v2e":
         _v2e(I, t, cfg, rng, chunks)
     else:
         _framediff(I, t, cfg, chunks)
@@ -202,20 +163,20 @@ def emulate(frames: np.ndarray, timestamps_us: np.ndarray, cfg: DVSConfig = DVSC
     return ev
 
 
-def _v2e(I: np.ndarray, t: np.ndarray, cfg: DVSConfig, rng: np.random.Generator, out: list) -> None:
+def _v2e(I: np.ndarray, t: np.ndarray, cfg: VisualConfig, rng: np.random.Generator, out: list) -> None:
     """v2e threshold crossings; appends (flat pixel, t_us float, p) chunks to ``out``."""
     n, h, w = I.shape
     npix = h * w
     theta_on = np.maximum(cfg.pos_threshold + cfg.threshold_sigma * rng.standard_normal(npix), 0.01)
     theta_off = np.maximum(cfg.neg_threshold + cfg.threshold_sigma * rng.standard_normal(npix), 0.01)
-    L_prev = lin_log(I[0], cfg.log_eps).reshape(-1)
+    L_prev = lin_log(I[0]).reshape(-1)
     mem = L_prev.copy()
     if cfg.leak_rate_hz > 0:   # random leak phase, so leak events are not synchronous
         mem -= rng.uniform(0, 1, npix) * theta_on
     last = np.full(npix, -np.inf)
     refr = float(cfg.refractory_us)
     for i in range(1, n):
-        L = lin_log(I[i], cfg.log_eps).reshape(-1)
+        L = lin_log(I[i]).reshape(-1)
         t0, dt = t[i - 1], t[i] - t[i - 1]
         if cfg.leak_rate_hz > 0:
             mem -= cfg.leak_rate_hz * dt * 1e-6 * theta_on
@@ -264,7 +225,7 @@ def _refractory(pix: np.ndarray, te: np.ndarray, last: np.ndarray, refr: float) 
     return keep
 
 
-def _framediff(I: np.ndarray, t: np.ndarray, cfg: DVSConfig, out: list) -> None:
+def _framediff(I: np.ndarray, t: np.ndarray, cfg: VisualConfig, out: list) -> None:
     """Wang et al.: one ON/OFF event at frame time where |I_i - I_(i-1)| > sensitivity."""
     n, h, w = I.shape
     last = np.full(h * w, -np.inf)
@@ -412,8 +373,11 @@ def events_to_input(events: np.ndarray, sensor_size: tuple[int, int, int] = SENS
 
 
 # ------------------------------------------------------------------ caching
-def cache_key(video_path: str | os.PathLike, cfg: DVSConfig = DVSConfig(), crop_size: int = 100) -> str:
+def cache_key(video_path: str | os.PathLike, cfg: VisualConfig = VisualConfig(),
+              crop_size: int | None = None) -> str:
     """Cache key of the events of a video: path, mtime, size, crop size and config (hex, 20 chars).
+
+    ``crop_size`` None: ``cfg.crop_size``.  The config enters as :func:`emulator_params`.
 
     Raises
     ------
@@ -425,26 +389,27 @@ def cache_key(video_path: str | os.PathLike, cfg: DVSConfig = DVSConfig(), crop_
         st = p.stat()
     except OSError:
         raise DataError(f"{p}: video file not found") from None
+    crop_size = cfg.crop_size if crop_size is None else crop_size
     blob = json.dumps([str(p.resolve()), st.st_mtime_ns, st.st_size, crop_size, CACHE_VERSION,
-                       dataclasses.asdict(cfg)], sort_keys=True)
+                       emulator_params(cfg)], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-def load_or_compute(video_path: str | os.PathLike, cfg: DVSConfig = DVSConfig(),
+def load_or_compute(video_path: str | os.PathLike, cfg: VisualConfig = VisualConfig(),
                     cache_dir: str | os.PathLike | None = None,
-                    crop_size: int = 100) -> tuple[np.ndarray, dict]:
+                    crop_size: int | None = None) -> tuple[np.ndarray, dict]:
     """Events of a face video: face crop + :func:`emulate`, cached as ``.npz``.
 
     Parameters
     ----------
     video_path : path
         Video file.
-    cfg : DVSConfig
-        Emulator parameters.
+    cfg : VisualConfig
+        Emulator parameters (its event-camera fields).
     cache_dir : path or None
         Folder of ``<cache_key>.npz`` files (written atomically); ``None``: no cache.
-    crop_size : int
-        Face crop side in pixels (the sensor is crop_size x crop_size).
+    crop_size : int or None
+        Face crop side in pixels (the sensor is crop_size x crop_size); None: ``cfg.crop_size``.
 
     Returns
     -------
@@ -463,6 +428,7 @@ def load_or_compute(video_path: str | os.PathLike, cfg: DVSConfig = DVSConfig(),
     """
     from .video import crop_video
 
+    crop_size = cfg.crop_size if crop_size is None else crop_size
     path = None
     if cache_dir is not None:
         path = Path(cache_dir) / f"{cache_key(video_path, cfg, crop_size)}.npz"

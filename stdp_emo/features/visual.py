@@ -87,7 +87,7 @@ def clip_input(video_path, cfg: VisualConfig, cache_dir, noise_rate_hz: float = 
         # shown once per dataset by the caller: damage (from ``info``, cached too) and the
         # faces not found (from the flag), counted and named in the run record
         warnings.simplefilter("ignore")
-        events, info = load_or_compute(video_path, cfg.dvs(), cache_dir, cfg.crop_size)
+        events, info = load_or_compute(video_path, cfg, cache_dir, cfg.crop_size)
     size = (cfg.crop_size, cfg.crop_size, 2)
     if noise_rate_hz > 0:
         events = add_noise_events(events, size, (info["t_start_us"], info["t_end_us"]),

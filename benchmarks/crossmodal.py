@@ -164,7 +164,7 @@ def main(argv=None) -> int:
                          "(e.g. one per group of seeds)")
     args = ap.parse_args(argv)
     if args.from_compare:
-        from stdp_emo.report import load_compare
+        from stdp_emo.records import load_compare
 
         parts = [load_compare(d) for d in args.from_compare]
         splits = {json.dumps({k: p["protocol"].get(k) for k in ("split", "split_seed",

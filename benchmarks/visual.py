@@ -271,6 +271,7 @@ def _full_chunk_timing(cfg, repeats: int = 2) -> dict:
     with the spikes they produced.  Wall time includes passing weights in and
     out of the simulator binary, as in training.
     """
+    from stdp_emo.encoding import input_rates_hz
     from stdp_emo.preparation import prepare
     from stdp_emo.network.rng import sample_streams
     from stdp_emo.simulate import CompiledNetwork, as_inputs, initial_state
@@ -280,7 +281,7 @@ def _full_chunk_timing(cfg, repeats: int = 2) -> dict:
     k, enc = cfg.train.chunk_size, cfg.encoding
     idx = np.resize(prep.train_idx, k)
     features = as_inputs(comp, prep.inputs)
-    rates = {spec.name: features[spec.name][idx] * enc.max_rate_hz for spec in comp.inputs}
+    rates = {spec.name: input_rates_hz(features[spec.name][idx], enc) for spec in comp.inputs}
     streams = sample_streams(cfg.train.seed, 0, np.arange(k))
     state = initial_state(comp, cfg.network, cfg.train.seed,
                           samples={m: x[prep.train_idx] for m, x in features.items()})

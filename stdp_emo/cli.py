@@ -352,7 +352,7 @@ def _dispatch(args) -> int:
         from .errors import DataError
         from .plotting import save_figure
         from .model import TrainedModel
-        from .report import raster_figure_for
+        from .figures import raster_figure_for
 
         out = args.out or Path(f"raster_{args.sample}.png")
         _check_image_suffix(out)
@@ -363,16 +363,16 @@ def _dispatch(args) -> int:
         print(save_figure(raster_figure_for(rec), out))
         return 0
     if args.command == "plot":
-        from . import report
+        from . import figures
 
         _check_image_suffix(args.out)
         if args.what == "weights":
-            for path in report.plot_weights(args.model_dir, args.out):
+            for path in figures.plot_weights(args.model_dir, args.out):
                 print(path)
         elif args.what == "compare":
-            print(report.plot_compare(args.run_dir, args.out))
+            print(figures.plot_compare(args.run_dir, args.out))
         else:
-            print(report.plot_confusion(args.run_dir, args.out))
+            print(figures.plot_confusion(args.run_dir, args.out))
         return 0
     if args.command == "report":
         from .errors import DataError

@@ -241,6 +241,30 @@ def au_rates(values: np.ndarray, scale: np.ndarray, copies: int = 1) -> np.ndarr
     return np.tile(r, (1, int(copies)))
 
 
+def dvs_rates(counts: np.ndarray, rate_percentile: float = 100.0) -> np.ndarray:
+    """Input values in [0, 1] of DVS event counts (:func:`stdp_emo.features.dvs.event_counts`).
+
+    Each clip's counts are divided by the ``rate_percentile`` percentile of its non-zero
+    counts (100: the largest count) and clipped to 1; a clip without events gives zeros.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (n_inputs,) or (n_clips, n_inputs)
+    rate_percentile : float in (0, 100]
+    """
+    if not 0.0 < rate_percentile <= 100.0:
+        raise ValueError(f"rate_percentile must be in (0, 100], got {rate_percentile}")
+    counts = np.asarray(counts, dtype=np.float64)
+    rows = np.atleast_2d(counts)
+    out = np.zeros_like(rows)
+    for k, row in enumerate(rows):
+        nonzero = row[row > 0]
+        top = float(np.percentile(nonzero, rate_percentile)) if nonzero.size else 0.0
+        if top > 0:
+            out[k] = np.minimum(row / top, 1.0)
+    return out.reshape(counts.shape)
+
+
 # ------------------------------------------------------------------ presentations
 #: random-stream phases of the frozen presentations (training epochs use 0, 1, ...)
 PHASE_LABEL, PHASE_TEST, PHASE_PREDICT = 1_000_000, 1_000_001, 1_000_002

@@ -15,7 +15,7 @@ from .config import ExperimentConfig
 from .datasets import load_dataset
 from .datasets.base import Dataset
 from .datasets.splits import split
-from .encoding import AudioEncoder, audio_input_shape
+from .encoding import AudioEncoder, audio_input_shape, dvs_rates
 from .errors import DataError
 from .features.audio import extract_dataset, speaker_normalise
 from .network.composition import Composition, composition_for, modalities
@@ -164,7 +164,7 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
                                f"test {te}): {int(usable.sum())} of {len(dataset)} clips have a "
                                f"readable face video of matching length "
                                f"({len(vis.faces_not_found)} without a face found)")
-        inputs["visual"] = vis.inputs
+        inputs["visual"] = dvs_rates(vis.counts, cfg.visual.rate_percentile)
         shapes["visual"] = vis.input_shape
     if "audio" in modalities(mode):
         feats, n_valid, ids = extract_dataset(dataset, cfg.audio, progress=progress)

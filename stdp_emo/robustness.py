@@ -96,15 +96,16 @@ def degraded_inputs(prep, cfg, encoder, condition: str, level: float | None = No
         if cfg.visual.source != "dvs":
             raise DataError("condition vision_noise adds event-camera noise: it needs "
                             "[visual] source = \"dvs\"")
+        from .encoding import dvs_rates
         from .features.visual import clip_input
         from .paths import data_home
 
         cache = data_home() / "cache" / "events"
         for k, idx in enumerate(test):
             clip = prep.dataset.clips[idx]
-            x = clip_input(str(clip.video_path), cfg.visual, str(cache),
-                           noise_rate_hz=float(level), noise_seed=seed * 100_003 + k)[0]
-            inputs["visual"][idx] = x
+            counts = clip_input(str(clip.video_path), cfg.visual, str(cache),
+                                noise_rate_hz=float(level), noise_seed=seed * 100_003 + k)[0]
+            inputs["visual"][idx] = dvs_rates(counts, cfg.visual.rate_percentile)
     elif condition == "audio_noise":
         from .datasets.media import read_audio
         from .features.audio import extract, speaker_normalise

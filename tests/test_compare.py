@@ -84,13 +84,15 @@ def test_vision_noise_uses_noisy_events(monkeypatch):
     seen = []
 
     def fake_clip_input(path, cfg, cache, noise_rate_hz=0.0, noise_seed=0):
-        seen.append((path, noise_rate_hz))
-        return np.full(4, noise_rate_hz), 0, True, 1.0, None
+        seen.append((path, noise_rate_hz))           # counts: the encoding scales them to [0, 1]
+        return np.array([0.0, noise_rate_hz, 2 * noise_rate_hz, 4 * noise_rate_hz]), 0, True, 1.0, None
 
     monkeypatch.setattr(visual, "clip_input", fake_clip_input)
-    out = rob.degraded_inputs(prep, ExperimentConfig(), None, "vision_noise", level=5.0)
+    cfg = ExperimentConfig().replace(visual={"rate_percentile": 100.0})   # scale: the largest count
+    out = rob.degraded_inputs(prep, cfg, None, "vision_noise", level=5.0)
     assert seen == [("v3.mp4", 5.0), ("v4.mp4", 5.0), ("v5.mp4", 5.0)]
-    assert np.all(out["visual"][3:] == 5.0) and not np.any(out["visual"][:3] == 5.0)
+    np.testing.assert_array_equal(out["visual"][3:], np.tile([0.0, 0.25, 0.5, 1.0], (3, 1)))
+    np.testing.assert_array_equal(out["visual"][:3], prep.inputs["visual"][:3])   # training rows kept
 
 
 def test_noise_events_have_the_requested_rate_and_stay_sorted():

@@ -4,7 +4,7 @@ import pytest
 
 from stdp_emo.config import VisualConfig
 from stdp_emo.features import dvs
-from stdp_emo.features.dvs import EVENT_DTYPE, emulate, events_to_input, to_frame_counts
+from stdp_emo.features.dvs import EVENT_DTYPE, emulate, event_counts, events_to_input, to_frame_counts
 
 FRAME_US = 33_333
 EXACT = VisualConfig(threshold_sigma=0.0)       # nominal thresholds 0.2, no mismatch
@@ -146,19 +146,15 @@ def test_events_to_input_layout_and_time_scaling():
     # default range: first event .. last event + 1; always inside [0, window)
     _, tms = events_to_input(ev, size, window_ms=100.0)
     assert tms[0] == 0.0 and tms[-1] < 100.0
-    # rates: (C, H, W) flattened, normalised by the largest count
+    # counts per input: (C, H, W) flattened, polarity-major
     ev2 = _events([(3, 2, 0, 1), (3, 2, 5, 1), (1, 1, 9, 0)])
-    r = events_to_input(ev2, size, mode="rates")
-    assert r.shape == (2 * 8 * 10,) and r.max() == 1.0
-    assert r[80 + 23] == 1.0 and r[11] == 0.5
-    assert events_to_input(ev2, size, mode="rates", merge_polarity=True).shape == (80,)
-    # a lower percentile of the non-zero counts (here 1 and 2) sets the scale; clipped to 1
-    r50 = events_to_input(ev2, size, mode="rates", rate_percentile=50.0)
-    assert r50[80 + 23] == 1.0 and r50[11] == pytest.approx(1 / 1.5) and r50.max() == 1.0
-    np.testing.assert_array_equal(events_to_input(ev2, size, mode="rates", rate_percentile=0.0001) > 0,
-                                  r > 0)
-    with pytest.raises(ValueError):
-        events_to_input(ev2, size, mode="rates", rate_percentile=0.0)
+    c = event_counts(ev2, size)
+    assert c.shape == (2 * 8 * 10,) and c.sum() == 3
+    assert c[80 + 23] == 2 and c[11] == 1
+    cm = event_counts(ev2, size, merge_polarity=True)
+    assert cm.shape == (80,) and cm[23] == 2 and cm[11] == 1
+    # the clip span: events outside [start, end) are not counted
+    assert event_counts(ev2, size, t_range=(0, 5)).sum() == 1
 
 
 def test_events_to_input_dedupes_within_a_time_step():

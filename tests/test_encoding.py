@@ -126,3 +126,41 @@ def test_audio_encoder_fits_on_training_clips_and_round_trips():
     np.testing.assert_allclose(enc(padded, [n_valid[9]]), x[9:10], atol=1e-9)
     image = AudioEncoder.fit(feats[:8], n_valid[:8], AudioConfig(), EncodingConfig(audio_code="image"))
     assert image.code_mean.size == 0 and image(feats, n_valid).shape == (12, 5 * 40)
+
+
+def test_dvs_rates_divide_each_clip_by_a_percentile_of_its_nonzero_counts():
+    import pytest
+
+    from stdp_emo.encoding import dvs_rates
+
+    counts = np.zeros(160)
+    counts[80 + 23], counts[11] = 2.0, 1.0
+    r = dvs_rates(counts)
+    assert r.shape == (160,) and r.max() == 1.0 and r[80 + 23] == 1.0 and r[11] == 0.5
+    # a lower percentile of the non-zero counts (here 1 and 2) sets the scale; clipped to 1
+    r50 = dvs_rates(counts, 50.0)
+    assert r50[80 + 23] == 1.0 and r50[11] == pytest.approx(1 / 1.5)
+    np.testing.assert_array_equal(dvs_rates(counts, 0.0001) > 0, r > 0)
+    # rows are clips, each scaled on its own; a clip without events stays 0
+    rows = dvs_rates(np.stack([counts, 3 * counts, np.zeros(160)]))
+    np.testing.assert_array_equal(rows[0], r)
+    np.testing.assert_array_equal(rows[1], r)
+    assert not rows[2].any()
+    with pytest.raises(ValueError):
+        dvs_rates(counts, 0.0)
+
+
+def test_presentation_rates_and_stream_ids():
+    import pytest
+
+    from stdp_emo.config import EncodingConfig
+    from stdp_emo.encoding import RETRY_SLOTS, input_rates_hz, stream_ids
+
+    enc = EncodingConfig(max_rate_hz=60.0, intensity_step=0.5)
+    x = np.array([[0.5, 1.0], [0.25, 0.0]])
+    np.testing.assert_allclose(input_rates_hz(x, enc), [[30, 60], [15, 0]])
+    # the second presentation of sample 1 (retry 2) at intensity 1 + 2 * 0.5
+    np.testing.assert_allclose(input_rates_hz(x, enc, np.array([0, 2])), [[30, 60], [30, 0]])
+    np.testing.assert_array_equal(stream_ids([0, 3, 3], [0, 0, 2]), [0, 3 * RETRY_SLOTS, 3 * RETRY_SLOTS + 2])
+    with pytest.raises(ValueError):
+        stream_ids([1], [RETRY_SLOTS])

@@ -1,4 +1,4 @@
-"""report.html and the figure commands, from a run record and a TrainedModel written by the real writers."""
+"""report.html and the CLI figure commands, from a run record and a TrainedModel written by the real writers."""
 import json
 import re
 
@@ -10,78 +10,12 @@ import matplotlib.image as mpimg  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from stdp_emo import EMOTIONS_RAVDESS, plotting  # noqa: E402
+from run_fixtures import (CLASSES, compare_dir, crossmodal_model_dir, model_dir,  # noqa: E402,F401
+                          run_dir)
+from stdp_emo import plotting  # noqa: E402
 from stdp_emo.cli import main  # noqa: E402
-from stdp_emo.config import ExperimentConfig, to_toml  # noqa: E402
 from stdp_emo.errors import DataError  # noqa: E402
-from stdp_emo import evaluation  # noqa: E402
-from stdp_emo.model import Split, TrainedModel  # noqa: E402
-from stdp_emo.network.state import NetworkState  # noqa: E402
-from stdp_emo.records import RunRecord  # noqa: E402
 from stdp_emo.report import write_report  # noqa: E402
-
-CLASSES = list(EMOTIONS_RAVDESS)
-
-
-def _tiny_config():
-    # the hand-made arrays below are laid out for the paper's image code (8 x 40 inputs)
-    return ExperimentConfig().replace(audio={"n_mfcc": 8, "n_mels": 32, "n_frames": 40},
-                                      encoding={"audio_code": "image"},
-                                      network={"n_features": 4})
-
-
-@pytest.fixture
-def model_dir(tmp_path):
-    rng = np.random.default_rng(0)
-    n_neurons, fan_in = 4 * 4, 8 * 10                       # 4 positions x 4 features, 8 x 10
-    model = TrainedModel(
-        _tiny_config(), {"audio": (1, 8, 40)},
-        NetworkState({"audio_input_to_audio_exc": rng.uniform(0, 1, n_neurons * fan_in)},
-                     {"audio": np.zeros(n_neurons)}),
-        np.array([0, 1, 2, 3, 4, 5, 6, 7, -1, 0, 0, 1, 4, 4, 4, -1]), CLASSES,
-        Split(["a"], ["b"]), encoding={"scale_low": np.zeros(8), "scale_high": np.ones(8)},
-        provenance={"dataset": "synthetic", "run_dir": "x"})
-    return model.save("tiny", home=tmp_path / "models")
-
-
-@pytest.fixture
-def run_dir(tmp_path, model_dir):
-    conf = np.diag([2, 1, 0, 3, 2, 1, 2, 0]).astype(int)
-    conf[2, 0] = 2
-    conf[7, 4] = 1
-    y_true, y_pred = [], []
-    for t, p in zip(*np.nonzero(conf)):
-        y_true += [int(t)] * int(conf[t, p])
-        y_pred += [int(p)] * int(conf[t, p])
-    unsupervised = evaluation.metrics(np.array(y_true), np.array(y_pred), CLASSES)
-    unsupervised.update(silent_test_samples=0, neurons_assigned=14)
-    readout = evaluation.metrics(np.array(y_true), np.array(y_true), CLASSES)
-    readout.update(supervised=True, accuracy=0.9, uar=0.85)
-    metrics = {
-        "dataset": "synthetic", "description": "SYNTHETIC <tones> & noise", "split": "speaker",
-        "features": "mfcc", "modality": "audio", "n_train": 40, "n_test": int(conf.sum()),
-        "unsupervised": unsupervised, "linear_readout_supervised": readout,
-        "timings_s": {"train_s": 12.5}, "seconds_per_sample": {"train": 0.1, "test": 0.05},
-    }
-    record = RunRecord("synthetic", "test", home=tmp_path / "runs")
-    try:
-        record.write_json("metrics.json", metrics)
-        record.write_json("predictions.json", {
-            "test_ids": [f"s{k:02d}" for k in range(len(y_true))], "y_true": y_true,
-            "y_pred": y_pred})
-        record.write_json("split.json", {
-            "n_train": 40, "n_test": int(conf.sum()), "train_actors": ["01", "02"],
-            "test_actors": ["05", "06"], "shared_actors": [], "kind": "speaker", "seed": 0,
-            "holdout": "test", "class_counts": {
-                "train": {c: 5 for c in CLASSES},
-                "test": {c: int(n) for c, n in zip(CLASSES, conf.sum(1))}}})
-        record.write_text("config.toml", to_toml(_tiny_config()))
-        record.write_json("model.json", {"model_dir": str(model_dir)})
-        import logging
-        logging.getLogger("stdp_emo.test").info("started")
-    finally:
-        record.close()
-    return record.path
 
 
 def metrics_accuracy(run_dir) -> float:
@@ -265,28 +199,6 @@ def test_cli_report_rasters_flag(run_dir, monkeypatch, capsys):
     assert (run_dir / "report.html").read_text().count("MISCLASSIFIED:") == 1
 
 
-# ------------------------------------------------------------------ compare runs
-@pytest.fixture
-def compare_dir(tmp_path):
-    from compare_data import write_compare
-
-    d = tmp_path / "runs" / "compare" / "20250101-000000_compare"
-    write_compare(d)
-    (d / "log.txt").write_text("INFO compare started\n")
-    return d
-
-
-def test_plot_compare_writes_figure(compare_dir, tmp_path):
-    from stdp_emo.report import plot_compare
-
-    png = plot_compare(compare_dir)
-    assert png == compare_dir / "compare.png"
-    h, w = mpimg.imread(png).shape[:2]
-    assert w >= 1200 and h >= 900
-    svg = plot_compare(compare_dir, tmp_path / "c.svg")
-    assert "<svg" in svg.read_text()
-
-
 def test_report_of_compare_run(compare_dir):
     data = json.loads((compare_dir / "compare.json").read_text())
     html = write_report(compare_dir).read_text()
@@ -326,7 +238,7 @@ def test_report_of_compare_run_without_robustness_or_energy(tmp_path):
 
 
 def test_compare_json_errors(tmp_path):
-    from stdp_emo.report import load_compare
+    from stdp_emo.records import load_compare
 
     d = tmp_path / "cmp"
     d.mkdir()
@@ -350,78 +262,6 @@ def test_cli_plot_compare_and_report(compare_dir, capsys):
     assert 'id="compare-summary"' in (compare_dir / "report.html").read_text()
 
 
-def test_trace_panel_puts_neurons_in_columns():
-    from stdp_emo.report import trace_panel
-
-    t = np.arange(5.0)
-    v = np.array([[-65.0, -60, -55, -65, -64], [-70.0, -69, -68, -67, -66]])   # (k, n_t)
-    panel = trace_panel({"t_ms": t, "neurons": np.array([3, 7]), "v_mv": v,
-                         "threshold_mv": v + 12})
-    assert set(panel) == {"v_mV", "threshold_mV"}
-    np.testing.assert_array_equal(panel["v_mV"][1], v.T)          # (n_t, k): one line per neuron
-    np.testing.assert_array_equal(panel["threshold_mV"][0], t)
-    assert trace_panel(None) is None
-    assert trace_panel({"t_ms": t, "neurons": np.array([], int), "v_mv": v[:0],
-                        "threshold_mv": v[:0]}) is None
-
-
-# ------------------------------------------------------------------ cross-modal weights
-def test_block_means_on_hand_made_values():
-    from stdp_emo.plotting import block_means
-
-    m = block_means([1.0, 3.0, 5.0, 7.0, 100.0], [0, 0, 1, 1, -1], [0, 0, 0, 2, 1], 2, 3)
-    np.testing.assert_array_equal(m[0, 0], 2.0)                 # mean of 1 and 3
-    assert m[1, 0] == 5.0 and m[1, 2] == 7.0
-    assert np.isnan(m[0, 1]) and np.isnan(m[1, 1])              # empty blocks; -1 left out
-
-
-@pytest.fixture
-def crossmodal_model_dir(tmp_path):
-    from stdp_emo.network.composition import compose
-    from stdp_emo.network.topology import audio_topology, conv_topology
-
-    cfg = _tiny_config().replace(train={"modality": "crossmodal"})
-    net = cfg.network
-    topo = {"audio": audio_topology(8, 40, net.window, net.stride, net.n_features),
-            "visual": conv_topology((2, 20, 20), (10, 10), (10, 10), net.n_features)}
-    comp = compose("crossmodal", topo, net)
-    cross = comp.projection("visual_exc_to_audio_exc")
-    # weights grow with the visual window position: the figure must show it
-    w = 0.1 * (cross.pre // net.n_features + 1).astype(float)
-    weights = {p.name: np.full(p.n_synapses, 0.1) for p in comp.projections}
-    weights["visual_exc_to_audio_exc"] = w
-    model = TrainedModel(cfg, {"audio": (1, 8, 40), "visual": (2, 20, 20)},
-                         NetworkState(weights, {"audio": np.zeros(16), "visual": np.zeros(16)}),
-                         np.arange(16) % 8, CLASSES, Split(["a"], ["b"]),
-                         encoding={"scale_low": np.zeros(8), "scale_high": np.ones(8)},
-                         provenance={"dataset": "synthetic", "run_dir": "x"})
-    return model.save("cross", home=tmp_path / "models"), w
-
-
-def test_cross_weight_figure_of_a_crossmodal_model(crossmodal_model_dir, capsys):
-    from stdp_emo.report import cross_weight_figure_for
-
-    mdir, w = crossmodal_model_dir
-    fig = cross_weight_figure_for(TrainedModel.load(mdir))
-    images = [im for ax in fig.axes for im in ax.get_images()]
-    assert len(images) == 1 + len(CLASSES)
-    by_position = images[0].get_array()
-    assert by_position.shape == (4, 4)                         # 4 audio x 2x2 visual positions
-    np.testing.assert_allclose(by_position, np.tile([0.1, 0.2, 0.3, 0.4], (4, 1)))
-    np.testing.assert_allclose(images[1].get_array(), [[0.1, 0.2], [0.3, 0.4]])
-
-    assert main(["plot", "weights", str(mdir)]) == 0
-    out = capsys.readouterr().out.split()
-    assert out == [str(mdir / "receptive_fields.png"), str(mdir / "receptive_fields_cross.png")]
-    assert mpimg.imread(out[1]).shape[0] > 200
-
-
-def test_no_cross_weight_figure_for_an_audio_model(model_dir):
-    from stdp_emo.report import cross_weight_figure_for
-
-    assert cross_weight_figure_for(TrainedModel.load(model_dir)) is None
-
-
 def test_report_shows_cross_weights_of_a_crossmodal_model(run_dir, crossmodal_model_dir):
     mdir, _ = crossmodal_model_dir
     html = write_report(run_dir, mdir).read_text()
@@ -431,15 +271,18 @@ def test_report_shows_cross_weights_of_a_crossmodal_model(run_dir, crossmodal_mo
 
 
 def test_report_source_imports_no_stage_that_runs_the_network():
-    """Views draw what they are given: report.py names no simulator, trainer or runner."""
+    """Views draw what they are given: report.py and figures.py name no simulator or runner."""
     import ast
     from pathlib import Path
 
     import stdp_emo.report as report
 
-    tree = ast.parse(Path(report.__file__).read_text())
-    names = {"." * n.level + (n.module or "") for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     runners = ("simulate", "frozen", "training", "preparation", "experiment", "inference",
                "network.builder", "network.namespace")
-    assert not {m for m in names if m.split(".")[0] == "brian2" or m.lstrip(".") in runners}
+    for name in ("report.py", "figures.py"):
+        tree = ast.parse((Path(report.__file__).parent / name).read_text())
+        names = {"." * n.level + (n.module or "") for n in ast.walk(tree)
+                 if isinstance(n, ast.ImportFrom)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert names, name
+        assert not {m for m in names if m.split(".")[0] == "brian2" or m.lstrip(".") in runners}, name

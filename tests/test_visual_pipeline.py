@@ -31,18 +31,19 @@ def test_synth_faces_link_audio_pairs_and_encodes(tmp_path):
 
     cfg = VisualConfig(crop_size=40)
     vis = extract_visual_dataset(ds, cfg, cache_dir=tmp_path / "cache", progress=False, workers=1)
-    assert vis.inputs.shape == (2, 2 * 40 * 40) and vis.ok.all()
-    assert vis.inputs.min() >= 0 and vis.inputs.max() == 1.0
+    assert vis.counts.shape == (2, 2 * 40 * 40) and vis.ok.all()
+    # every event of the clip is counted at one input
+    np.testing.assert_array_equal(vis.counts.sum(1), vis.events_per_clip)
     assert np.all(vis.events_per_clip > 100)
     assert vis.input_shape == (2, 40, 40)
     # the rendered video lasts as long as its audio (1.2 s, to a frame at 30 fps)
     np.testing.assert_allclose(vis.seconds, 1.2, atol=0.05)
     # ON and OFF channels both carry events (the face moves both ways)
-    on, off = vis.inputs[:, 1600:].sum(1), vis.inputs[:, :1600].sum(1)
+    on, off = vis.counts[:, 1600:].sum(1), vis.counts[:, :1600].sum(1)
     assert np.all(on > 0) and np.all(off > 0)
     # cached second pass is identical
     again = extract_visual_dataset(ds, cfg, cache_dir=tmp_path / "cache", progress=False, workers=1)
-    np.testing.assert_array_equal(again.inputs, vis.inputs)
+    np.testing.assert_array_equal(again.counts, vis.counts)
 
 
 def test_broken_video_is_skipped_and_named(tmp_path):

@@ -21,7 +21,7 @@ The emulator's parameters are the event-camera fields of
 ``dvs_seed``, ...), defined there once; only the linear-log switch
 :data:`LOG_EPS` is fixed here.
 
-Input layout for the network (:func:`events_to_input`): polarity-major, i.e.
+Input layout for the network (:func:`event_counts`): polarity-major, i.e.
 a (C, H, W) array flattened in C order, ``index = p * H * W + y * W + x``
 with channel 0 = OFF and 1 = ON (``C = 1``, ``index = y * W + x`` when
 polarities are merged).
@@ -33,7 +33,6 @@ import json
 import os
 import warnings
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
@@ -301,15 +300,38 @@ def to_rates(events: np.ndarray, sensor_size: tuple[int, int, int] = SENSOR_SIZE
     return counts / (max(float(duration_us), 1.0) * 1e-6)
 
 
-def events_to_input(events: np.ndarray, sensor_size: tuple[int, int, int] = SENSOR_SIZE,
-                    window_ms: float = 350.0, mode: Literal["replay", "rates"] = "replay",
-                    merge_polarity: bool = False, t_range: tuple[int, int] | None = None,
-                    dt_ms: float | None = None, rate_percentile: float = 100.0):
-    """Events as input of the spiking network.
+def event_counts(events: np.ndarray, sensor_size: tuple[int, int, int] = SENSOR_SIZE,
+                 merge_polarity: bool = False, t_range: tuple[int, int] | None = None) -> np.ndarray:
+    """Events per input of the network over a clip, shape (C * H * W,), float64.
 
     Input index layout: polarity-major (C, H, W) flattened in C order,
-    ``index = p * H * W + y * W + x`` (channel 0 OFF, 1 ON); with
-    ``merge_polarity`` a single channel, ``index = y * W + x``.
+    ``index = p * H * W + y * W + x`` (channel 0 OFF, 1 ON); with ``merge_polarity``
+    one channel, ``index = y * W + x``.  :func:`stdp_emo.encoding.dvs_rates` turns the
+    counts into input values in [0, 1].
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Shape (n_events,), :data:`EVENT_DTYPE`.
+    sensor_size : (int, int, int)
+        (W, H, polarities).
+    t_range : (int, int) or None
+        Half-open clip span [start, end) in us; default [first event, last event + 1).
+    """
+    w, h, _ = _check_events(events, sensor_size)
+    counts = to_frame_counts(events, sensor_size, 1, t_range)[0]
+    counts = counts.sum(axis=0, keepdims=True) if merge_polarity else counts
+    return counts.reshape(-1).astype(np.float64)
+
+
+def events_to_input(events: np.ndarray, sensor_size: tuple[int, int, int] = SENSOR_SIZE,
+                    window_ms: float = 350.0, merge_polarity: bool = False,
+                    t_range: tuple[int, int] | None = None, dt_ms: float | None = None):
+    """Events replayed as spike times of the network's inputs (a ``SpikeGeneratorGroup``).
+
+    Input index layout as :func:`event_counts`.  (The network is driven by Poisson
+    rates of the clip's event counts, :func:`stdp_emo.encoding.dvs_rates`; this is the
+    event-timed alternative.)
 
     Parameters
     ----------
@@ -318,44 +340,25 @@ def events_to_input(events: np.ndarray, sensor_size: tuple[int, int, int] = SENS
     sensor_size : (int, int, int)
         (W, H, polarities).
     window_ms : float
-        ``replay``: event times are scaled linearly from ``t_range`` into
-        ``[0, window_ms)`` ms (the presentation time).
-    mode : {"replay", "rates"}
-        ``replay``: the events themselves, as spike times; ``rates``: event
-        counts per input divided by the ``rate_percentile`` percentile of the
-        non-zero counts (100: the largest count) and clipped to 1, to be
-        multiplied by a maximum rate (Hz) by the caller for Poisson input.
+        Event times are scaled linearly from ``t_range`` into ``[0, window_ms)`` ms
+        (the presentation time).
     merge_polarity : bool
         Sum ON and OFF events into one channel.
     t_range : (int, int) or None
         Half-open clip span [start, end) in us (e.g. ``(t[0], t[-1] + 1)`` of
         the frame times); default [first event, last event + 1).
     dt_ms : float or None
-        ``replay``: round times down to this grid (the simulation step) and
-        keep one spike per input and step (Brian2's SpikeGeneratorGroup
-        rejects duplicates within a step).
+        Round times down to this grid (the simulation step) and keep one spike per
+        input and step (Brian2's SpikeGeneratorGroup rejects duplicates within a step).
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray) or numpy.ndarray
-        ``replay``: ``(indices, times_ms)``, shapes (n_spikes,), int64 and
-        float64 ms in ``[0, window_ms)``, sorted by time;
-        ``rates``: shape (C * H * W,), float64 in [0, 1].
+    (numpy.ndarray, numpy.ndarray)
+        ``(indices, times_ms)``, shapes (n_spikes,), int64 and float64 ms in
+        ``[0, window_ms)``, sorted by time.
     """
     w, h, _ = _check_events(events, sensor_size)
     n_ch = 1 if merge_polarity else 2
-    if mode == "rates":
-        counts = to_frame_counts(events, sensor_size, 1, t_range)[0]
-        counts = counts.sum(axis=0, keepdims=True) if merge_polarity else counts
-        if not 0.0 < rate_percentile <= 100.0:
-            raise ValueError(f"rate_percentile must be in (0, 100], got {rate_percentile}")
-        nonzero = counts[counts > 0]
-        top = float(np.percentile(nonzero, rate_percentile)) if nonzero.size else 0.0
-        if top <= 0:
-            return np.zeros(n_ch * h * w)
-        return np.minimum(counts / top, 1.0).reshape(n_ch * h * w)
-    if mode != "replay":
-        raise ValueError(f"mode must be 'replay' or 'rates', got {mode!r}")
     if events.size == 0:
         return np.zeros(0, np.int64), np.zeros(0)
     t0, t1 = t_range if t_range is not None else (int(events["t"].min()), int(events["t"].max()) + 1)
@@ -417,7 +420,7 @@ def load_or_compute(video_path: str | os.PathLike, cfg: VisualConfig = VisualCon
         Shape (n_events,), :data:`EVENT_DTYPE`.
     info : dict
         ``face_found`` (bool), ``detections``, ``frames`` (int), ``t_start_us``,
-        ``t_end_us`` (the clip span, for ``events_to_input(t_range=...)``),
+        ``t_end_us`` (the clip span, for ``event_counts(t_range=...)``),
         ``damaged`` (the decoder's "damaged or truncated" line, or None; kept in
         the cache so that it is reported on every run).
 

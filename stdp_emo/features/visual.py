@@ -1,10 +1,10 @@
-"""Face videos of a dataset -> simulated DVS events -> input vectors.
+"""Face videos of a dataset -> simulated DVS events -> event counts per input.
 
 Every clip's face video is cropped to the face (Haar cascade, smoothed),
 turned into events by the DVS emulator (:mod:`stdp_emo.features.dvs`) and
-summarised as an event-count map per polarity, normalised to [0, 1] by its
-maximum: the Poisson input rate of pixel (p, y, x) is proportional to how
-many events it produced in the clip (the "rates" encoding of issue 3).
+summarised as an event-count map per polarity; the encoding stage
+(:func:`stdp_emo.encoding.dvs_rates`) turns it into input values in [0, 1], so the
+Poisson input rate of pixel (p, y, x) is proportional to how many events it produced.
 Events are cached per video and config, so a second run does not recompute.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..config import VisualConfig
 from ..datasets.base import Dataset
 from ..errors import DataError
 from ..paths import data_home
-from .dvs import add_noise_events, events_to_input, load_or_compute
+from .dvs import add_noise_events, event_counts, load_or_compute
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,10 @@ class VisualFeatures:
 
     Attributes
     ----------
-    inputs : ndarray, shape (n_clips, C * S * S)
-        Normalised event counts in [0, 1], (C, H, W) flattened (C = 2: OFF, ON;
+    counts : ndarray, shape (n_clips, C * S * S)
+        Events per input over the clip, (C, H, W) flattened (C = 2: OFF, ON;
         1 when polarities are merged).  Rows of skipped clips are 0.
+    input_shape : (C, S, S)
     ok : ndarray of bool, shape (n_clips,)
         False for clips whose video could not be used.
     events_per_clip : ndarray of int, shape (n_clips,)
@@ -51,19 +52,14 @@ class VisualFeatures:
         (used with the frames that could be decoded).
     """
 
-    inputs: np.ndarray
+    counts: np.ndarray
+    input_shape: tuple
     ok: np.ndarray
     events_per_clip: np.ndarray
     seconds: np.ndarray | None = None
     faces_not_found: list = field(default_factory=list)
     errors: dict = field(default_factory=dict)
     damaged: dict = field(default_factory=dict)
-
-    @property
-    def input_shape(self) -> tuple[int, int, int]:
-        c = self.inputs.shape[1]
-        side = int(round(np.sqrt(c / 2))) if c else 0
-        return (2, side, side) if 2 * side * side == c else (1, int(np.sqrt(c)), int(np.sqrt(c)))
 
     def summary(self) -> dict:
         return {"clips": int(self.ok.size), "skipped": int((~self.ok).sum()),
@@ -75,7 +71,7 @@ class VisualFeatures:
 
 def clip_input(video_path, cfg: VisualConfig, cache_dir, noise_rate_hz: float = 0.0,
                noise_seed: int = 0) -> tuple[np.ndarray, int, bool, float, str | None]:
-    """Input vector, event count, face-found flag, duration (s) and damage of one video.
+    """Event counts per input, event count, face-found flag, duration (s) and damage of one video.
 
     The damage is the decoder's one line when the file is damaged or truncated (the
     frames that could be decoded are used), else None.
@@ -92,9 +88,8 @@ def clip_input(video_path, cfg: VisualConfig, cache_dir, noise_rate_hz: float = 
     if noise_rate_hz > 0:
         events = add_noise_events(events, size, (info["t_start_us"], info["t_end_us"]),
                                   noise_rate_hz, np.random.default_rng(noise_seed))
-    x = events_to_input(events, size, mode="rates", merge_polarity=cfg.merge_polarity,
-                        t_range=(info["t_start_us"], info["t_end_us"]),
-                        rate_percentile=cfg.rate_percentile)
+    x = event_counts(events, size, merge_polarity=cfg.merge_polarity,
+                     t_range=(info["t_start_us"], info["t_end_us"]))
     seconds = (info["t_end_us"] - info["t_start_us"]) / 1e6
     return (np.asarray(x, dtype=np.float64), int(events.size), bool(info.get("face_found", True)),
             float(seconds), info.get("damaged"))
@@ -119,7 +114,8 @@ def extract_visual_dataset(dataset: Dataset, cfg: VisualConfig, cache_dir: Path 
     """
     cache_dir = Path(cache_dir) if cache_dir is not None else data_home() / "cache" / "events"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    n_in = (1 if cfg.merge_polarity else 2) * cfg.crop_size ** 2
+    shape = (1 if cfg.merge_polarity else 2, cfg.crop_size, cfg.crop_size)
+    n_in = int(np.prod(shape))
     missing = [c.id for c in dataset.clips if c.video_path is None]
     if len(missing) == len(dataset.clips):
         raise DataError(f"{dataset.root}: no face videos (.mp4/.avi) found; for audio-only data "
@@ -127,7 +123,7 @@ def extract_visual_dataset(dataset: Dataset, cfg: VisualConfig, cache_dir: Path 
     inputs = np.zeros((len(dataset), n_in))
     ok = np.zeros(len(dataset), dtype=bool)
     n_events = np.zeros(len(dataset), dtype=np.int64)
-    out = VisualFeatures(inputs, ok, n_events, np.full(len(dataset), np.nan))
+    out = VisualFeatures(inputs, shape, ok, n_events, np.full(len(dataset), np.nan))
     for cid in missing:
         out.errors[cid] = "no video for this trial"
     todo = [(k, c) for k, c in enumerate(dataset.clips) if c.video_path is not None]
@@ -164,7 +160,7 @@ def _store(out: VisualFeatures, k: int, clip, res, err) -> None:
     x, n, face, seconds, damaged = res
     if damaged:
         out.damaged[clip.id] = damaged
-    out.inputs[k] = x
+    out.counts[k] = x
     out.events_per_clip[k] = n
     out.seconds[k] = seconds
     out.ok[k] = True

@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=_choices("TrainConfig", "modality"))
     c.add_argument("--visual-source", choices=_choices("VisualConfig", "source"),
                    help="vision from face videos (dvs) or facial action units (au)")
-    c.add_argument("--features", nargs="+", default=["mfcc", "mel"],
+    c.add_argument("--features", nargs="+", default=_choices("AudioConfig", "kind"),
                    choices=_choices("AudioConfig", "kind"))
     c.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="training seeds")
     c.add_argument("--split", choices=_choices("DataConfig", "split"))

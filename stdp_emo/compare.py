@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ExperimentConfig, to_toml
+from .config import FEATURE_KINDS, MODES, ExperimentConfig, to_toml
 from .errors import ConfigError
-from .network.composition import MODES, modalities
+from .network.composition import modalities
 from .records import RunRecord
 
 log = logging.getLogger("stdp_emo.compare")
@@ -230,7 +230,7 @@ def robustness_of_model(model_dir, mode: str, features: str, seed: int, *, progr
     return out
 
 
-def compare(cfg: ExperimentConfig, *, modes=MODES, features=("mfcc", "mel"), seeds=(0, 1, 2),
+def compare(cfg: ExperimentConfig, *, modes=MODES, features=FEATURE_KINDS, seeds=(0, 1, 2),
             robustness: bool = True, progress: bool = True, runs_home: Path | None = None,
             noise_rates=None, snrs=None) -> dict:
     """Train and evaluate every mode x feature kind x seed on one split; write one record.
@@ -254,9 +254,9 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=("mfcc", "mel"), see
     bad = [m for m in modes if m not in MODES]
     if bad:
         raise ConfigError(f"unknown mode(s) {bad} (one of {', '.join(MODES)})")
-    bad = [f for f in features if f not in ("mfcc", "mel")]
+    bad = [f for f in features if f not in FEATURE_KINDS]
     if bad:
-        raise ConfigError(f"unknown audio feature kind(s) {bad} (mfcc or mel)")
+        raise ConfigError(f"unknown audio feature kind(s) {bad} (one of {', '.join(FEATURE_KINDS)})")
     from .training import train
 
     record = RunRecord(cfg.data.dataset, "compare", home=runs_home)

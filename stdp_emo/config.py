@@ -33,6 +33,13 @@ from typing import Any, Literal
 from .errors import ConfigError
 from .network import parameters as P
 
+#: the network modes (one definition: the CLI, campaigns and the composition read it)
+Mode = Literal["audio", "visual", "early_fusion", "crossmodal"]
+MODES: tuple[str, ...] = typing.get_args(Mode)
+#: the audio feature kinds
+FeatureKind = Literal["mfcc", "mel"]
+FEATURE_KINDS: tuple[str, ...] = typing.get_args(FeatureKind)
+
 
 def _v(p: P.Param):
     return p.value
@@ -110,7 +117,7 @@ class AudioConfig:
         their unlabelled audio is used, never their labels).
     """
 
-    kind: Literal["mfcc", "mel"] = "mfcc"
+    kind: FeatureKind = "mfcc"
     sample_rate_hz: int = 16000
     n_fft: int = 512
     win_length_samples: int = 400
@@ -396,7 +403,7 @@ class TrainConfig:
         33.1 %, proportion 34.4 %; every run records all three.
     """
 
-    modality: Literal["audio", "visual", "early_fusion", "crossmodal"] = "audio"
+    modality: Mode = "audio"
     epochs: int = 5
     seed: int = 0
     chunk_size: int = 40

@@ -288,3 +288,26 @@ def test_one_sigint_stops_training_with_a_checkpoint_that_resumes_exactly(isolat
     assert set(a) == set(b)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+def test_read_only_runs_folder_is_one_line_before_any_work(isolated, capsys, monkeypatch):
+    """As root a chmod does not stop writes: the folder refuses through the OS call instead."""
+    import errno
+    import os
+    from pathlib import Path
+
+    real_mkdir = Path.mkdir
+    runs = isolated / "ro_runs"
+
+    def read_only(self, *a, **k):
+        if str(self).startswith(str(runs)):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return real_mkdir(self, *a, **k)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    argv = ["train", "--config", str(REPO_CONFIGS / "tiny.toml"), "--quiet", "--runs-dir", str(runs)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert str(runs) in err and "read-only" in err
+    assert not (isolated / "models").exists() and not (isolated / "datasets").exists()

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..config import MODES
 from ..errors import ConfigError
 from .topology import ConvTopology
 
 log = logging.getLogger(__name__)
 
-MODES = ("audio", "visual", "early_fusion", "crossmodal")
 MULTIMODAL = ("early_fusion", "crossmodal")
 #: seed of the connection pattern of sparse (``cross_p_connect < 1``) projections; fixed so
 #: that every training seed shares one compiled network
@@ -107,7 +107,7 @@ class Composition:
     Attributes
     ----------
     mode : str
-        One of :data:`MODES`.
+        One of :data:`stdp_emo.config.MODES`.
     topologies : dict
         Modality -> :class:`ConvTopology` of its input -> excitatory projection.
     readout : str
@@ -170,7 +170,7 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
     Parameters
     ----------
     mode : str
-        One of :data:`MODES`.
+        One of :data:`stdp_emo.config.MODES`.
     topologies : dict
         ``{"audio": ConvTopology, "visual": ConvTopology}`` (the modalities the
         mode needs, see :func:`modalities`).

@@ -309,6 +309,10 @@ class NetworkConfig:
     cross_norm_per_synapse, cross_p_connect : float
         Cross-modal mode: visual->audio column sum per synapse, and the
         fraction of (visual, audio) neuron pairs connected (1 = all-to-all).
+    cross_gain : float
+        Cross-modal mode: conductance a visual->audio synapse opens per unit weight,
+        relative to the input synapses (1 = the same).  The weights learn and are
+        normalised as before; only their effect on the audio neurons is scaled.
     fusion_n_neurons : int
         Early fusion: size of the multimodal excitatory layer (one inhibition pool).
     fusion_from : {"layers", "inputs"}
@@ -360,6 +364,7 @@ class NetworkConfig:
     w_inh_exc: float = _v(P.W_INH_EXC)
     visual_lead_ms: float = _v(P.VISUAL_LEAD)
     cross_norm_per_synapse: float = _v(P.CROSS_NORM_PER_SYNAPSE)
+    cross_gain: float = _v(P.CROSS_GAIN)
     cross_p_connect: float = _v(P.CROSS_P_CONNECT)
     fusion_n_neurons: int = int(_v(P.FUSION_N_NEURONS))
     fusion_from: Literal["layers", "inputs"] = "inputs"
@@ -491,7 +496,7 @@ def validate_section(obj, where: str) -> None:
                     or f.name in
                     {"n_fft", "n_mfcc", "n_mels", "n_frames", "window", "stride", "n_features",
                      "epochs", "chunk_size", "w_max", "norm_per_synapse", "crop_size",
-                     "upsample_factor", "fusion_n_neurons", "cross_norm_per_synapse",
+                     "upsample_factor", "fusion_n_neurons", "cross_norm_per_synapse", "cross_gain",
                      "fusion_norm_per_synapse", "cross_p_connect", "dense_n_neurons",
                      "population_bins", "population_sigma_bins", "au_n_neurons", "au_copies"})
         if positive and not isinstance(v, str) and v <= 0:

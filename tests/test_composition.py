@@ -129,3 +129,18 @@ def test_unused_input_frames_are_named(caplog):
     with caplog.at_level("WARNING", logger="stdp_emo"):
         composition_for(cfg.replace(network={"stride": 10}), {"audio": (1, 40, 40)})
     assert caplog.text == ""                          # 10 + 3 x 10 = 40: every frame used
+
+
+def test_cross_gain_is_on_the_visual_to_audio_projection_only():
+    from stdp_emo.config import NetworkConfig
+    from stdp_emo.network.topology import conv_topology
+
+    topo = {"audio": conv_topology((1, 4, 5), (4, 5), (4, 5), 3),
+            "visual": conv_topology((1, 3, 1), (3, 1), (3, 1), 2)}
+    plain = compose("crossmodal", topo, NetworkConfig())
+    gained = compose("crossmodal", topo, NetworkConfig(cross_gain=30.0))
+    assert {p.name: p.gain for p in gained.projections} == {
+        "audio_input_to_audio_exc": 1.0, "visual_input_to_visual_exc": 1.0,
+        "visual_exc_to_audio_exc": 30.0}
+    assert all(p.gain == 1.0 for p in plain.projections)
+    assert plain.signature() != gained.signature()           # a separately compiled network

@@ -210,3 +210,33 @@ def test_frozen_response_does_not_depend_on_the_previous_sample(runtime_device):
     assert n_quiet == 0 and n_loud > 0 and i_quiet.size > 0
     np.testing.assert_array_equal(i_quiet, i_loud)
     np.testing.assert_allclose(t_quiet, t_loud)
+
+
+@pytest.mark.parametrize("rule", ["trace", "paper"])
+def test_projection_gain_scales_the_conductance_and_not_the_learning(runtime_device, rule):
+    """One pre spike opens gain * w of conductance; the weight changes as with gain 1."""
+    b2 = runtime_device
+    out = {}
+    for gain in (1.0, 3.0):
+        ns = build_namespace(NetworkConfig(stdp_rule=rule), EncodingConfig())
+        built = new_network(1, ns, 0.5 * b2.ms, 500 * b2.ms)
+        forced = "t_last : second\nge : 1\nwsum_pre_group : 1"
+        src = b2.NeuronGroup(1, forced, threshold="fire(t) > 0.5", reset="t_last = t",
+                             clock=built.clock, namespace={"fire": _schedule(b2, [10.0])},
+                             name="pre_group")
+        dst = b2.NeuronGroup(1, forced, threshold="fire(t) > 0.5", reset="t_last = t",
+                             clock=built.clock, namespace={"fire": _schedule(b2, [5.0, 15.0])},
+                             name="post_group")
+        src.t_last = dst.t_last = -1e9 * b2.second
+        dst.wsum_pre_group = 0.5
+        built.add(src, dst)
+        syn = add_plastic_projection(built, src, dst, np.array([0]), np.array([0]), rule, True,
+                                     norm_total=0.5, gain=gain)
+        syn.w = 0.5
+        built.network.run(12 * b2.ms)               # the pre spike at 10 ms, no decay of ge here
+        ge = float(dst.ge[0])
+        built.network.run(88 * b2.ms)
+        out[gain] = ge, float(syn.w[0])
+    (ge1, w1), (ge3, w3) = out[1.0], out[3.0]
+    assert ge1 > 0 and ge3 == pytest.approx(3 * ge1, rel=1e-12)
+    assert w3 == w1

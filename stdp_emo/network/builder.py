@@ -217,7 +217,7 @@ def wsum_name(source: str) -> str:
 
 def add_plastic_projection(built: BuiltNetwork, source: b2.NeuronGroup, target: b2.NeuronGroup,
                            pre: np.ndarray, post: np.ndarray, rule: str, learning: bool,
-                           norm_total: float) -> b2.Synapses:
+                           norm_total: float, gain: float = 1.0) -> b2.Synapses:
     """STDP synapses ``<source>_to_<target>`` with per-target weight normalisation.
 
     The target layer must have been made with ``source.name`` among its ``sources``.
@@ -234,10 +234,12 @@ def add_plastic_projection(built: BuiltNetwork, source: b2.NeuronGroup, target: 
         Plastic (rule applied, normalisation at every sample start) or frozen.
     norm_total : float
         Column sum every target neuron's weights are normalised to.
+    gain : float
+        Conductance a presynaptic spike opens per unit weight (``w_gain``).
     """
     wsum = wsum_name(source.name)
     norm_name = f"norm_total_{source.name}"
-    ns = dict(built.namespace, norm_total=norm_total, wsum_floor=1e-300)
+    ns = dict(built.namespace, norm_total=norm_total, wsum_floor=1e-300, w_gain=float(gain))
     if not learning:
         on_pre, on_post = eq.ON_PRE_FROZEN, None
     elif rule == "paper":
@@ -288,7 +290,7 @@ def build(comp: Composition, ns: dict, *, learning: bool, rule: str, n_samples: 
                                                 theta_init, inhibition_impl, sources)
     for p in comp.projections:
         add_plastic_projection(built, groups[p.source], groups[f"{p.target}_exc"], p.pre, p.post,
-                               rule, learning, p.norm_total)
+                               rule, learning, p.norm_total, p.gain)
     if record_all:
         named = [(f"{s.name}_input", f"{s.name}_input") for s in comp.inputs]
         named += [(f"{layer.name}_inh", f"{layer.name}_inh") for layer in comp.layers]

@@ -82,6 +82,8 @@ class ProjectionSpec:
         Connectivity; weights are stored in this order.
     norm_total : float
         Column sum every target neuron's weights from this source are normalised to.
+    gain : float
+        Conductance a spike opens per unit weight (1; visual -> audio: ``cross_gain``).
     """
 
     source: str
@@ -89,6 +91,7 @@ class ProjectionSpec:
     pre: np.ndarray
     post: np.ndarray
     norm_total: float
+    gain: float = 1.0
 
     @property
     def name(self) -> str:
@@ -143,6 +146,8 @@ class Composition:
             h.update(np.ascontiguousarray(p.pre, np.int32).tobytes())
             h.update(np.ascontiguousarray(p.post, np.int32).tobytes())
             h.update(repr(float(p.norm_total)).encode())
+            if p.gain != 1.0:               # (keys of gain-1 networks as before)
+                h.update(repr(float(p.gain)).encode())
         for layer in self.layers:
             h.update(layer.name.encode())
             h.update(np.ascontiguousarray(layer.pools, np.int64).tobytes())
@@ -212,7 +217,8 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
         pre, post = _all_to_all(n_vis, n_aud, net.cross_p_connect)
         fan_in = pre.size / n_aud
         projections.append(ProjectionSpec("visual_exc", "audio", pre, post,
-                                          net.cross_norm_per_synapse * fan_in))
+                                          net.cross_norm_per_synapse * fan_in,
+                                          gain=net.cross_gain))
         readout = "audio"
     elif mode == "early_fusion":
         n = net.fusion_n_neurons

@@ -110,15 +110,17 @@ INH_TO_SELF = "gi_self_post += w_inh_exc"
 INH_TO_EXC = "gi_post += w_inh_exc"      # pairwise reference form (DC15)
 
 # --------------------------------------------------------- plastic synapses
+# a presynaptic spike opens w_gain * w of conductance: w_gain is 1 for every projection
+# but visual -> audio ([network] cross_gain), so learning and normalisation see the same w
 PLASTIC_MODEL = """
 w : 1
 """
-ON_PRE_FROZEN = "ge_post += w"
+ON_PRE_FROZEN = "ge_post += w_gain * w"
 
 # the paper's rule (DC15 eq. 4, MBY19): dw = eta (x_pre - x_tar)(w_max - w)^mu at post spikes.
 # Normalisation can push a weight above w_max; the soft-bound base is clipped at 0 there
 # (a negative base to a fractional power is NaN) and the result is clipped to [0, w_max].
-PAPER_ON_PRE = "ge_post += w"
+PAPER_ON_PRE = "ge_post += w_gain * w"
 PAPER_ON_POST = """
 w_old = w
 w = clip(w + eta * (exp(-(t - t_last_pre) / tau_pre) - x_tar) * clip(w_max - w, 0, w_max)**mu, 0, w_max)
@@ -128,7 +130,7 @@ wsum_post += w - w_old
 # DC15-code pre/post rule: depression nu_pre * x_post1 at pre spikes,
 # potentiation nu_post * x_pre * x_post2(before this spike) at post spikes
 TRACE_ON_PRE = """
-ge_post += w
+ge_post += w_gain * w
 w_old = w
 w = clip(w - nu_pre * exp(-(t - t_last_post) / tau_post1), 0, w_max)
 wsum_post += w - w_old

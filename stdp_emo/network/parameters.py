@@ -130,6 +130,9 @@ VISUAL_LEAD = Param(5.0, "ms", "MBY19: vision precedes audition by a few ms (val
 CROSS_NORM_PER_SYNAPSE = Param(78.0 / 784.0, "1", "MBY19: visual->audio synapses are plastic and "
                                "'initialised like the input weights'; here also normalised like "
                                "them (column sum 0.0995 per synapse of fan-in)")
+CROSS_GAIN = Param(1.0, "1", "here: conductance opened per unit weight by a visual->audio "
+                   "synapse, relative to the input synapses (1: the same, as MBY19 describe; "
+                   "a visual layer makes far fewer spikes than the audio input)")
 CROSS_P_CONNECT = Param(1.0, "1", "MBY19: visual excitatory neurons connect to the audio "
                         "excitatory neurons (all-to-all; lower it for sparse, seeded connections)")
 

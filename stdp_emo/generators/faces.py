@@ -3,7 +3,8 @@
 :func:`render_face_video` combines the model of :mod:`.face_model` (actor, action
 units, speech-driven jaw, blinks, head motion) with the drawing of
 :mod:`.face_drawing` and adds sensor noise; its expression is an emotion's prototype or
-a clip's measured OpenFace action units.  :func:`render_expression` draws one still frame.  Everything is deterministic for a seed.
+a clip's measured OpenFace action units.  :func:`render_expression` draws one still
+frame.  Everything is deterministic for a seed.
 """
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def render_face_video(emotion: int, intensity: int, actor: int, audio: np.ndarra
     rng = np.random.default_rng([seed, actor, emotion, intensity, trial, 0xC11B])
     n = max(1, int(round(duration_s * fps)))
     t = np.arange(n) / fps
-    # AU time courses: apex x actor expressiveness x jitter x envelope, shape (n, n_aus)
+    # AU time courses: apex x actor expressiveness x jitter (prototypes only) x envelope,
+    # shape (n, n_aus); the jitter is drawn either way so that the rest of the clip is the same
     jitter = rng.uniform(0.85, 1.1, len(AUS))
     env = expression_envelope(t, duration_s, rng)
     level = np.clip(apex * jitter * A.expressiveness, 0, 1) if action_units is None else apex

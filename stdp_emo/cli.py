@@ -9,6 +9,7 @@ predict MODEL FILE...  the emotion of audio files (or folders of them) through a
 compare DATASET        audio / visual / early fusion / cross-modal over seeds, robustness
 datasets NAME          print counts per actor, emotion and modality
 synth faces            render simulated face videos for a RAVDESS-layout audio folder
+                       (--au-csv FILE: from each trial's real facial action units)
 plot weights MODEL_DIR receptive fields of a trained model (PNG/SVG/PDF)
 plot confusion RUN_DIR confusion matrix and per-class accuracy of a run
 plot compare RUN_DIR   modes x features over seeds and robustness of a compare run
@@ -103,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--audio-root", required=True, type=Path)
     f.add_argument("--out", required=True, type=Path)
     f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--au-csv", type=Path, metavar="FILE",
+                   help="render every face from its trial's real action units (OpenFace clip "
+                        "means, e.g. ../shared/data/ravdess_au/openface_au_clip_means.csv) "
+                        "instead of the emotion's prototype; clips without a row get no video")
     f.add_argument("--no-link-audio", action="store_true",
                    help="do not symlink the audio clips beside the videos")
     _add_common(f)
@@ -342,8 +347,10 @@ def _dispatch(args) -> int:
     if args.command == "synth" and args.what == "faces":
         from .datasets.faces import link_audio, synth_faces
 
-        n = synth_faces(args.audio_root, args.out, seed=args.seed, progress=progress)
-        print(f"{n} face videos written to {args.out} (audio + SIMULATED faces)")
+        n = synth_faces(args.audio_root, args.out, seed=args.seed, progress=progress,
+                        au_csv=args.au_csv)
+        kind = "faces rendered from real action units" if args.au_csv else "SIMULATED faces"
+        print(f"{n} face videos written to {args.out} (audio + {kind})")
         if not args.no_link_audio:
             k = link_audio(args.audio_root, args.out)
             print(f"{k} audio clips linked beside them: train with --root {args.out}")

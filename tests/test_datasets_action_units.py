@@ -27,6 +27,9 @@ def test_good_file_pairs_by_trial_code_without_modality(tmp_path):
     assert ok.tolist() == [True, False, True]
     np.testing.assert_array_equal(values[0], [0.5, 2.0, 0.1, 1.0])
     np.testing.assert_array_equal(values[1], 0.0)
+    # intensities of one clip by AU number, for the face renderer (presence columns left out)
+    assert table.intensities("01-03-01-01-01-01") == {1: 0.5, 12: 2.0}
+    assert table.intensities("01-04-01-01-01-01") is None
 
 
 @pytest.mark.parametrize("rows, header, needle", [

@@ -1,9 +1,13 @@
-"""The simulated face renderer: determinism, expressions, speech-driven mouth, actors."""
+"""The simulated face renderer: determinism, expressions, speech-driven mouth, actors,
+faces from measured (OpenFace) action units."""
+import hashlib
+
 import numpy as np
 import pytest
 
 from stdp_emo import EMOTIONS_RAVDESS
-from stdp_emo.generators.face_model import AUS, au_vector, make_actor, speech_openness
+from stdp_emo.generators.face_model import (AUS, OPENFACE_FULL, au_vector, au_vector_openface,
+                                            make_actor, speech_openness)
 from stdp_emo.generators.faces import render_expression, render_face_video
 
 SIZE = (160, 160)
@@ -109,3 +113,85 @@ def test_haar_detects_rendered_faces():
                 found += cropper.detect(f) is not None
                 total += 1
     assert found >= 0.9 * total
+
+
+def _sha(a: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes()).hexdigest()
+
+
+def test_prototype_faces_are_pinned():
+    """The prototype path renders the frames it rendered before faces from action units were
+    added (hashes of this environment's numpy / OpenCV: another OpenCV may draw differently)."""
+    rng = np.random.default_rng(0)
+    audio = (0.2 * rng.standard_normal(6400)).astype(np.float32)
+    a = render_face_video(5, 2, 7, audio, 16000, seed=3, trial=112)
+    b = render_face_video(2, 1, 4, duration_s=0.3, size=(120, 100), seed=0)
+    c = render_expression(3, dict(zip(AUS, au_vector(3, 2))))
+    assert a.shape == (12, 160, 160) and b.shape == (9, 100, 120)
+    assert _sha(a) == "992c3844045584500a23b5437bd0badf8a09972cc2960243643dbb37f5d7609e"
+    assert _sha(b) == "87fb46909eab9acc38fed3c38f2d0fcf80d3bd3b471862598f97d88f5992a9a6"
+    assert _sha(c) == "9bdf75a3346081069bd0a76febee31afc3425c4e6459ea6853b43b5da0fd1e6f"
+
+
+def test_openface_intensities_map_linearly_onto_drawable_units():
+    v = au_vector_openface({12: 5.0, 4: OPENFACE_FULL / 2, 1: 0.0, 14: 3.0, 17: 1.0, 45: 2.0})
+    assert v.shape == (len(AUS),)
+    assert v[AUS.index(12)] == 1.0 and v[AUS.index(4)] == pytest.approx(0.5)
+    assert np.count_nonzero(v) == 2                      # AU14, AU17, AU45 are not drawn
+    assert not au_vector_openface({}).any()
+    for bad in (5.5, -0.1, float("nan")):
+        with pytest.raises(ValueError, match="AU12"):
+            au_vector_openface({12: bad})
+
+
+def test_action_units_render_deterministically_with_the_prototype_dynamics():
+    rng = np.random.default_rng(1)
+    audio = (0.2 * rng.standard_normal(8000)).astype(np.float32)
+    units = {1: 1.2, 4: 0.4, 6: 1.5, 12: 2.2, 25: 1.8, 26: 0.9, 45: 0.7}
+    args = dict(emotion=2, intensity=2, actor=5, audio=audio, sample_rate=16000, seed=4, trial=3)
+    a = render_face_video(**args, action_units=units)
+    np.testing.assert_array_equal(a, render_face_video(**args, action_units=dict(units)))
+    assert np.any(a != render_face_video(**args, action_units={**units, 4: 2.0}))
+    assert np.any(a != render_face_video(**args))                    # not the happy prototype
+    # no action at all = the neutral prototype: same envelope, blinks, motion, jaw and noise
+    neutral = {**args, "emotion": 0, "intensity": 1}
+    np.testing.assert_array_equal(render_face_video(**neutral, action_units={}),
+                                  render_face_video(**neutral))
+
+
+def _mouth_corner_lift(frames: np.ndarray, actor: int, seed: int) -> float:
+    """How far (px) the lip line at the mouth corners lies above its centre, mean over frames.
+
+    In the mouth box of the actor's face at rest, the lip line is the darkest pixel of
+    every column (darker than lips, folds and skin); its row at the outer columns
+    (0.7-0.95 of the half-width, both sides) is compared with the inner ones (+-0.2).
+    """
+    A = make_actor(actor, seed)
+    a = A.face_w * min(SIZE)
+    cx, my = SIZE[0] * (0.5 + A.offset[0]), SIZE[1] * (0.5 + A.offset[1]) + A.mouth_v * a * A.aspect
+    hw = A.mouth_w * a
+    r0 = int(my - 0.17 * a)
+    box = frames[:, r0:int(my + 0.17 * a)].astype(float)
+
+    def line_row(u0, u1):
+        cols = slice(int(round(cx + u0 * hw)), int(round(cx + u1 * hw)))
+        return box[:, :, cols].argmin(axis=1).mean()
+
+    return line_row(-0.2, 0.2) - 0.5 * (line_row(-0.95, -0.7) + line_row(0.7, 0.95))
+
+
+def test_au12_raises_the_mouth_corners():
+    seed = 2
+    for actor in (3, 8, 13, 20):
+        def apex(au12):
+            frames = render_face_video(1, 1, actor, duration_s=1.0, seed=seed, trial=5,
+                                       action_units={12: au12, 4: 0.3})
+            return frames[13:21]        # 0.43-0.67 s: the envelope is at its apex (0.4-0.7 s)
+
+        still, smile = apex(0.0), apex(5.0)
+        lift0, lift5 = _mouth_corner_lift(still, actor, seed), _mouth_corner_lift(smile, actor, seed)
+        assert lift5 > lift0 + 1.0, (actor, lift0, lift5)   # 1.3-2.3 px over all 24 actors
+        assert abs(lift0) < 1.0, (actor, lift0)             # at rest the lip line is straight
+        A = make_actor(actor, seed)       # AU12 leaves the upper face (above the eyes) alone
+        eyes = int(SIZE[1] * (0.5 + A.offset[1]) + A.eye_v * A.face_w * min(SIZE) * A.aspect)
+        np.testing.assert_array_equal(still[:, :eyes], smile[:, :eyes])

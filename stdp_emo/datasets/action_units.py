@@ -56,6 +56,14 @@ class ActionUnits:
                 out[k], ok[k] = row, True
         return out, ok
 
+    def intensities(self, clip_id) -> dict[int, float] | None:
+        """OpenFace intensities (``AUxx_r``, 0..5) of one clip by AU number, e.g. ``{12: 2.1}``,
+        or ``None`` if the clip has no row; the presence columns (``_c``) are left out."""
+        row = self.trials.get(str(clip_id))
+        if row is None:
+            return None
+        return {int(c[2:4]): float(v) for c, v in zip(self.columns, row) if c.endswith("_r")}
+
 
 def default_path(root: str | Path) -> Path:
     """Where the action units of a RAVDESS folder are looked for: ``<root>/../ravdess_au/``."""

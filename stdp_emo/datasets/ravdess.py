@@ -240,15 +240,23 @@ def _make_clip(by_modality: dict[int, Path]) -> Clip:
 SIMULATED_FACES_MARK = "SIMULATED faces"
 """Text that ``stdp-emo synth faces`` writes into the README of a folder of rendered faces."""
 
+AU_FACES_MARK = "faces rendered from real action units"
+"""Text that ``stdp-emo synth faces --au-csv`` writes into the README instead (the faces
+show each trial's measured OpenFace action units)."""
+
 
 def _description(clips: list[Clip], root: Path | None = None) -> str:
     """``"RAVDESS (real audio)"``, ``"RAVDESS (real audio + video)"``, ``"RAVDESS (real video)"``,
-    or ``"RAVDESS (real audio + SIMULATED faces)"`` for a folder made by ``stdp-emo synth faces``."""
+    ``"RAVDESS (real audio + SIMULATED faces)"`` for a folder made by ``stdp-emo synth faces``,
+    or ``"RAVDESS (real audio + faces rendered from real action units)"`` with ``--au-csv``."""
     streams = [s for s, present in (("audio", any(c.audio_path for c in clips)),
                                     ("video", any(c.video_path for c in clips))) if present]
     readme = Path(root) / "README.md" if root is not None else None
     if "video" in streams and readme is not None and readme.is_file():
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            if SIMULATED_FACES_MARK in readme.read_text(encoding="utf-8"):
+            text = readme.read_text(encoding="utf-8")
+            if AU_FACES_MARK in text:
+                return f"RAVDESS (real audio + {AU_FACES_MARK})"
+            if SIMULATED_FACES_MARK in text:
                 return "RAVDESS (real audio + SIMULATED faces)"
     return f"RAVDESS (real {' + '.join(streams)})"

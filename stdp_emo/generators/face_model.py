@@ -17,7 +17,9 @@ Model, per clip (time unit of this module: seconds; image unit: pixels)
   expressive the actor is.
 * **Expression**: AU intensities in [0, 1] = prototype of the emotion x the
   RAVDESS intensity (code 1 normal -> ``INTENSITY_SCALE[1]``, 2 strong -> 1)
-  x actor expressiveness x per-trial jitter x an onset-apex-offset envelope.
+  x actor expressiveness x per-trial jitter x an onset-apex-offset envelope; or,
+  for a clip with measured facial action units, its own OpenFace intensities
+  (:func:`au_vector_openface`) x the same envelope.
   Each AU is a geometric deformation (brow points, lid apertures, lip
   contours, cheek and fold shading), see :data:`PROTOTYPES`.
 * **Speech**: the RMS level of the audio (dB full scale) in a window around
@@ -34,6 +36,8 @@ with a ``README.md`` saying that they are simulated) from
 """
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +65,13 @@ calm is neutral with slightly relaxed lids and mouth corners."""
 
 INTENSITY_SCALE = {1: 0.6, 2: 1.0}
 """AU scale of the RAVDESS intensity codes (01 normal, 02 strong)."""
+
+OPENFACE_MAX = 5.0
+"""Top of OpenFace's AU intensity scale (``AUxx_r``: 0 = absent ... 5 = maximum)."""
+
+OPENFACE_FULL = 2.5
+"""OpenFace clip-mean intensity drawn at the renderer's full extent (1.0, a strong prototype's
+apex); about the 95th percentile of the RAVDESS clip means of most units, whose maxima are 2.5-4.7."""
 
 
 # ------------------------------------------------------------------ actor and clip parameters
@@ -157,6 +168,45 @@ def au_vector(emotion: int, intensity: int) -> np.ndarray:
         raise ValueError(f"intensity must be 1 (normal) or 2 (strong), got {intensity}")
     proto = PROTOTYPES[EMOTIONS_RAVDESS[emotion]]
     return np.array([proto.get(au, 0.0) for au in AUS]) * INTENSITY_SCALE[intensity]
+
+
+def au_vector_openface(intensities: Mapping[int, float]) -> np.ndarray:
+    """Apex AU intensities from measured OpenFace intensities, shape (len(AUS),), in [0, 1].
+
+    The mapping is linear and clipped: ``renderer = min(openface / OPENFACE_FULL, 1)``
+    with :data:`OPENFACE_FULL` = 2.5, i.e. an OpenFace intensity (0-5 scale) of 0 draws
+    nothing, 1.25 half the unit's full deformation, 2.5 or more all of it (1.0, as AU12 of
+    the strong happy prototype).  The value is used as the apex of the clip: the caller
+    applies the usual onset-apex-offset envelope.
+
+    Drawn from OpenFace: AU1, 2, 4, 5, 6, 7, 9, 10, 12, 15, 20, 23, 25, 26 (every unit of
+    :data:`AUS` that OpenFace measures).  Ignored: AU14 (dimpler), AU17 (chin raiser) and
+    AU28 (lip suck, OpenFace gives presence only), which the face cannot draw, and AU45
+    (blink: the renderer draws its own Poisson blinks; a clip mean says how often the
+    actor blinked, not how far the lids droop).  AU16 (lower-lip depressor) and AU43
+    (lids drooping), which OpenFace does not measure, stay 0.  In speech clips AU25/26
+    mostly reflect articulation; the audio loudness still opens the jaw on top of them
+    (probabilistic OR, as for the prototypes).
+
+    Parameters
+    ----------
+    intensities : mapping
+        FACS AU number (e.g. 12 for ``AU12_r``) -> OpenFace intensity in [0, 5]; any number
+        not in :data:`AUS` is ignored, a missing unit of :data:`AUS` is 0.
+
+    Raises
+    ------
+    ValueError
+        If a value is not a finite number in [0, 5].
+    """
+    out = np.zeros(len(AUS))
+    for au, value in intensities.items():
+        v = float(value)
+        if not (math.isfinite(v) and 0.0 <= v <= OPENFACE_MAX + 1e-6):
+            raise ValueError(f"AU{int(au):02d} intensity {value!r} is not in [0, {OPENFACE_MAX:g}]")
+        if au in AUS:
+            out[AUS.index(au)] = min(v / OPENFACE_FULL, 1.0)
+    return out
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:

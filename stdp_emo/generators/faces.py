@@ -2,23 +2,34 @@
 
 :func:`render_face_video` combines the model of :mod:`.face_model` (actor, action
 units, speech-driven jaw, blinks, head motion) with the drawing of
-:mod:`.face_drawing` and adds sensor noise; :func:`render_expression` draws one
-still frame.  Everything is deterministic for a seed.
+:mod:`.face_drawing` and adds sensor noise; its expression is an emotion's prototype or
+a clip's measured OpenFace action units.  :func:`render_expression` draws one still
+frame.  Everything is deterministic for a seed.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import cv2
 import numpy as np
 
 from .face_drawing import Face, background
-from .face_model import AUS, au_vector, blinks, expression_envelope, make_actor, slow_noise, speech_openness
+from .face_model import (AUS, au_vector, au_vector_openface, blinks, expression_envelope, make_actor,
+                         slow_noise, speech_openness)
 
 
 def render_face_video(emotion: int, intensity: int, actor: int, audio: np.ndarray | None = None,
                       sample_rate: int = 16000, duration_s: float | None = None, fps: float = 30.0,
                       size: tuple[int, int] = (160, 160), seed: int = 0,
-                      trial: int = 0) -> np.ndarray:
+                      trial: int = 0, action_units: Mapping[int, float] | None = None) -> np.ndarray:
     """Render a simulated face video of one trial.
+
+    The expression at apex is the emotion's prototype (:func:`au_vector`) scaled by the
+    actor's expressiveness and a per-trial jitter, or, with ``action_units``, the trial's
+    measured intensities (:func:`au_vector_openface`, no expressiveness or jitter: the
+    measurement has the actor's own).  Either way the same onset-apex-offset envelope,
+    blinks, head motion, audio-driven jaw and sensor noise are drawn for the same
+    (seed, actor, emotion, intensity, trial): only the expression differs.
 
     Parameters
     ----------
@@ -45,6 +56,11 @@ def render_face_video(emotion: int, intensity: int, actor: int, audio: np.ndarra
         dynamics on (seed, actor, emotion, intensity, trial).
     trial : int
         Distinguishes repeated takes of the same emotion/intensity by an actor.
+    action_units : mapping or None
+        Measured facial action units of the trial: FACS AU number -> OpenFace intensity
+        (``AUxx_r``, 0-5 scale), e.g. a clip's OpenFace means; the units the face draws are
+        mapped to its 0-1 scale by :func:`~.face_model.au_vector_openface` (which lists the
+        ignored ones).  ``None``: the emotion's prototype.
 
     Returns
     -------
@@ -60,15 +76,19 @@ def render_face_video(emotion: int, intensity: int, actor: int, audio: np.ndarra
     w, h = (int(v) for v in size)
     if min(w, h) < 32:
         raise ValueError(f"size must be at least 32x32 pixels, got {size}")
-    apex = au_vector(emotion, intensity)
+    apex = au_vector(emotion, intensity)          # also checks emotion and intensity
+    if action_units is not None:
+        apex = au_vector_openface(action_units)
     A = make_actor(actor, seed)
     rng = np.random.default_rng([seed, actor, emotion, intensity, trial, 0xC11B])
     n = max(1, int(round(duration_s * fps)))
     t = np.arange(n) / fps
-    # AU time courses: apex x actor expressiveness x jitter x envelope, shape (n, n_aus)
+    # AU time courses: apex x actor expressiveness x jitter (prototypes only) x envelope,
+    # shape (n, n_aus); the jitter is drawn either way so that the rest of the clip is the same
     jitter = rng.uniform(0.85, 1.1, len(AUS))
     env = expression_envelope(t, duration_s, rng)
-    aus = np.clip(apex * jitter * A.expressiveness, 0, 1)[None, :] * env[:, None]
+    level = np.clip(apex * jitter * A.expressiveness, 0, 1) if action_units is None else apex
+    aus = level[None, :] * env[:, None]
     speech = speech_openness(audio, sample_rate, n, fps)
     a26 = aus[:, AUS.index(26)]
     jaw = 0.3 * (1 - (1 - a26) * (1 - 0.7 * speech))          # jaw drop, in face half-widths

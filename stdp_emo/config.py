@@ -311,8 +311,12 @@ class NetworkConfig:
         fraction of (visual, audio) neuron pairs connected (1 = all-to-all).
     cross_gain : float
         Cross-modal mode: conductance a visual->audio synapse opens per unit weight,
-        relative to the input synapses (1 = the same).  The weights learn and are
-        normalised as before; only their effect on the audio neurons is scaled.
+        relative to the input synapses (1 = the same, the paper's description).  The
+        weights learn and are normalised as before; only their effect on the audio
+        neurons is scaled.  Default 30, chosen on RAVDESS validation data with facial
+        action units (seeds 0 / 1): 1 -> 40.6 / 40.1 %, 30 -> 42.2 / 44.8 %,
+        100 -> 21.9 % and 300 -> 19.8 % (seed 0: the audio layer fires 86 / 64 spikes
+        per sample and its neurons stop telling classes apart).
     fusion_n_neurons : int
         Early fusion: size of the multimodal excitatory layer (one inhibition pool).
     fusion_from : {"layers", "inputs"}

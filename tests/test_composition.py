@@ -137,7 +137,7 @@ def test_cross_gain_is_on_the_visual_to_audio_projection_only():
 
     topo = {"audio": conv_topology((1, 4, 5), (4, 5), (4, 5), 3),
             "visual": conv_topology((1, 3, 1), (3, 1), (3, 1), 2)}
-    plain = compose("crossmodal", topo, NetworkConfig())
+    plain = compose("crossmodal", topo, NetworkConfig(cross_gain=1.0))
     gained = compose("crossmodal", topo, NetworkConfig(cross_gain=30.0))
     assert {p.name: p.gain for p in gained.projections} == {
         "audio_input_to_audio_exc": 1.0, "visual_input_to_visual_exc": 1.0,

@@ -101,7 +101,8 @@ def time_case(name: str, comp, net, enc, inputs: dict, *, learning: bool, chunk_
               chunks: int, cache_dir, seed: int = 0) -> dict:
     """Build (or load) one compiled network and time ``chunks`` chunks after a warm-up one."""
     from stdp_emo.network.rng import sample_streams
-    from stdp_emo.simulate import CompiledNetwork, initial_state
+    from stdp_emo.network.state import initial_state
+    from stdp_emo.simulate import CompiledNetwork
 
     n_needed = chunk_size * (chunks + 1)
     n_have = next(iter(inputs.values())).shape[0]

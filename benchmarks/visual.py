@@ -274,7 +274,8 @@ def _full_chunk_timing(cfg, repeats: int = 2) -> dict:
     from stdp_emo.encoding import input_rates_hz
     from stdp_emo.preparation import prepare
     from stdp_emo.network.rng import sample_streams
-    from stdp_emo.simulate import CompiledNetwork, as_inputs, initial_state
+    from stdp_emo.network.state import initial_state
+    from stdp_emo.simulate import CompiledNetwork, as_inputs
 
     prep = prepare(cfg, progress=False)
     comp = prep.composition

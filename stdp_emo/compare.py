@@ -202,7 +202,8 @@ def robustness_of_model(model_dir, mode: str, features: str, seed: int, *, progr
                         noise_rates=None, snrs=None) -> list[dict]:
     """Accuracy of a trained model under every condition that applies to its mode."""
     from . import evaluation, robustness
-    from .frozen import as_model, evaluate_frozen, fallback_class
+    from .frozen import evaluate_frozen, fallback_class
+    from .model import as_model
     from .preparation import prepare_for_model
 
     model = as_model(model_dir)

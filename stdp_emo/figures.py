@@ -13,6 +13,7 @@ import numpy as np
 
 from . import plotting
 from .errors import DataError
+from .model import as_model
 from .records import load_compare, load_metrics
 
 UNSUPERVISED_LABEL = "unsupervised STDP (labelled neurons)"
@@ -25,7 +26,7 @@ def run_classes(metrics: dict) -> list[str]:
     return [str(c) for c in metrics["unsupervised"]["per_class_accuracy"]]
 
 
-def _named_per_class(per_class: dict, classes: list[str]) -> dict:
+def named_per_class(per_class: dict, classes: list[str]) -> dict:
     """Per-class values keyed by class name (read-outs may key them "0", "1", ...)."""
     keys = list(per_class)
     if keys != classes and len(keys) == len(classes) and all(str(k).isdigit() for k in keys):
@@ -71,12 +72,6 @@ def cross_weight_figure_for(model):
     return plotting.cross_weight_figure(by_position, by_class.reshape(len(classes),
                                                                       *vis.positions_hw),
                                         classes, title=title)
-
-
-def as_model(model):
-    from .model import TrainedModel
-
-    return model if isinstance(model, TrainedModel) else TrainedModel.load(model)
 
 
 def _confusion_title(metrics: dict) -> str:

@@ -17,18 +17,12 @@ from . import evaluation
 from .config import ExperimentConfig, to_toml
 from .encoding import PHASE_LABEL, PHASE_TEST, input_rates_hz, stream_ids
 from .errors import DataError
+from .model import as_model
 from .network.composition import Composition, modalities
 from .preparation import Prepared, prepare_for_model, rows
 from .records import RunRecord
 
 log = logging.getLogger("stdp_emo.frozen")
-
-
-def as_model(model):
-    """A :class:`~stdp_emo.model.TrainedModel`, loading it if given its directory."""
-    from .model import TrainedModel
-
-    return model if isinstance(model, TrainedModel) else TrainedModel.load(model)
 
 
 def eval_workers(cfg: ExperimentConfig, n_samples: int) -> int:

@@ -190,7 +190,8 @@ def evaluate_all(model, root, *, dataset: str | None = None, progress: bool = Tr
     """
     from .datasets import load_dataset
     from .features.audio import extract_dataset
-    from .frozen import as_model, evaluate_frozen, feature_name
+    from .frozen import evaluate_frozen, feature_name
+    from .model import as_model
     from .network.composition import modalities
     from .preparation import prepare
     from .records import RunRecord

@@ -373,9 +373,9 @@ _INFO_KEYS = {"schema", "classes", "modality", "readout", "input_shape", "input_
               "n_neurons", "layers", "split", "fallback_class"}
 
 
-def load(path: str | Path) -> TrainedModel:
-    """:meth:`TrainedModel.load`."""
-    return TrainedModel.load(path)
+def as_model(model) -> TrainedModel:
+    """``model`` itself, or the :class:`TrainedModel` loaded from the directory ``model``."""
+    return model if isinstance(model, TrainedModel) else TrainedModel.load(model)
 
 
 def safe_name(name: str) -> str:

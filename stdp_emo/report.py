@@ -25,10 +25,11 @@ import numpy as np
 from . import plotting, summaries
 from .errors import DataError
 from .fileio import write_text
-from .figures import (SUPERVISED_LABEL, UNSUPERVISED_LABEL, as_model, _named_per_class,
+from .figures import (SUPERVISED_LABEL, UNSUPERVISED_LABEL, named_per_class,
                       compare_figure_for,
                       cross_weight_figure_for, raster_figure_for, raster_title,
                       receptive_field_figure_for, run_classes)
+from .model import as_model
 from .records import find_model_dir, load_compare, load_metrics, read_json
 
 # ------------------------------------------------------------------ HTML
@@ -158,7 +159,7 @@ def _metrics_tables(metrics: dict, classes: list[str]) -> tuple[str, str]:
         body += _table(["", "value"], extra)
 
     support = np.asarray(u["confusion"]).sum(axis=1) if u.get("confusion") else [None] * len(classes)
-    sup = _named_per_class(r.get("per_class_accuracy", {}), classes) if r else {}
+    sup = named_per_class(r.get("per_class_accuracy", {}), classes) if r else {}
     header = ["emotion", "test samples", "unsupervised accuracy"]
     if r:
         header.append("SUPERVISED read-out accuracy")

@@ -37,7 +37,7 @@ from .network.builder import BuiltNetwork, build, wsum_name
 from .network.composition import Composition
 from .network.namespace import build_namespace, hertz, in_units, run_quantities, volts
 from .network.rng import sample_streams
-from .network.state import NetworkState, initial_state  # noqa: F401  (re-exported)
+from .network.state import NetworkState
 from .paths import cache_home
 
 log = logging.getLogger(__name__)

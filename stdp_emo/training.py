@@ -85,7 +85,8 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         (the :class:`~stdp_emo.model.TrainedModel` written there).
     """
     from . import config as config_mod
-    from .simulate import CompiledNetwork, initial_state, present
+    from .network.state import initial_state
+    from .simulate import CompiledNetwork, present
 
     if resume is not None:
         resume = Path(resume)

@@ -1,6 +1,4 @@
 """Run records and trained models written by the real writers, for the view tests."""
-import json
-
 import numpy as np
 import pytest
 

@@ -100,7 +100,7 @@ def test_the_real_file_covers_every_ravdess_trial_of_actors_01_to_20():
 def test_feature_level_early_fusion_sees_both_inputs_and_imprints_one_clip_per_neuron():
     from stdp_emo.config import ExperimentConfig
     from stdp_emo.network.composition import composition_for
-    from stdp_emo.simulate import initial_state
+    from stdp_emo.network.state import initial_state
 
     cfg = ExperimentConfig().replace(visual={"source": "au"}, train={"modality": "early_fusion"},
                                      network={"fusion_from": "inputs", "fusion_n_neurons": 6})

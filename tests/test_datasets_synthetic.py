@@ -1,6 +1,5 @@
 """The built-in synthetic dataset: finding it, generating it once and atomically, loading it."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,17 +7,8 @@ import pytest
 from stdp_emo.datasets import load_dataset, synthetic
 from stdp_emo.errors import ConfigError, DataError
 from stdp_emo.generators import speech
+from toy_data import SMALL, small_set, wav_files  # noqa: F401
 
-SMALL = dict(n_actors=1, seed=3, duration_s=1.0)
-
-
-@pytest.fixture(scope="module")
-def small_set(tmp_path_factory) -> Path:
-    return speech.generate(tmp_path_factory.mktemp("syn") / "set", **SMALL)
-
-
-def wav_files(root: Path) -> list[Path]:
-    return sorted(root.rglob("*.wav"))
 
 
 def test_interrupted_generation_leaves_nothing(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from stdp_emo.config import AudioConfig
 from stdp_emo.datasets.base import Clip, Dataset
 from stdp_emo.errors import DataError
 from stdp_emo.features import audio
+from toy_data import toy_features
 
 SR = 16000
 
@@ -240,15 +241,6 @@ def test_speaker_normalise_uses_each_speakers_real_frames():
     np.testing.assert_allclose(again, out[:2], atol=1e-6)
 
 
-def toy_features(n_per_class: int, seed: int):
-    """Unscaled features (n, 4, 30) whose per-coefficient means depend on the class; padded."""
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(3), n_per_class)
-    means = np.array([[0, 0, 0, 0], [2, 0, -2, 0], [0, 2, 0, -2]], dtype=float)
-    x = rng.normal(means[y][:, :, None], 1.0, (y.size, 4, 30))
-    n_valid = rng.integers(10, 31, y.size)
-    x[~audio.valid_mask(n_valid, 30)[:, None, :].repeat(4, axis=1)] = 0.0
-    return x.astype(np.float32), y, n_valid
 
 
 def test_frame_statistics_ignores_padding():

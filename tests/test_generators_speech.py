@@ -11,17 +11,8 @@ from stdp_emo import EMOTIONS_RAVDESS
 from stdp_emo.datasets import ravdess
 from stdp_emo.errors import ConfigError, DataError
 from stdp_emo.generators import speech, voice
+from toy_data import SMALL, small_set, wav_files  # noqa: F401
 
-SMALL = dict(n_actors=1, seed=3, duration_s=1.0)
-
-
-@pytest.fixture(scope="module")
-def small_set(tmp_path_factory) -> Path:
-    return speech.generate(tmp_path_factory.mktemp("syn") / "set", **SMALL)
-
-
-def wav_files(root: Path) -> list[Path]:
-    return sorted(root.rglob("*.wav"))
 
 
 def test_layout_loads_with_the_ravdess_loader(small_set):

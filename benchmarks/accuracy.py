@@ -34,6 +34,7 @@ from _common import REPO, machine_info, write_result  # noqa: E402
 
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "ravdess"
 CONFIGS = {"paper": REPO / "configs" / "paper.toml", "default": None,
+           "mfcc": REPO / "configs" / "mfcc.toml",
            "speaker_normalised": REPO / "configs" / "speaker_normalised.toml"}
 
 

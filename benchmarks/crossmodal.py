@@ -32,6 +32,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -119,7 +120,9 @@ def au_svm_baselines(cfg) -> dict:
     values, ok = au.load(au.default_path(cfg.data.root)).pair(c.id for c in ds.clips)
     tr, te = tr[ok[tr]], te[ok[te]]
     y = ds.labels
-    feats, n_valid, _ = extract_dataset(ds, cfg.audio, progress=False)
+    # the reference on MFCC statistics, whatever the network's audio features
+    feats, n_valid, _ = extract_dataset(ds, dataclasses.replace(cfg.audio, kind="mfcc"),
+                                        progress=False)
     stats = frame_statistics(feats, n_valid)
     both = np.concatenate([values, stats], 1)
     seed = cfg.train.seed

@@ -17,8 +17,8 @@ Times, on this machine and in one run:
 * ``early_fusion``: audio + visual + a 400-neuron multimodal layer fed by both;
 * ``crossmodal``: audio + visual + the plastic visual -> audio projection;
 * ``audio_default``: the default audio network (contrast population code of the
-  MFCCs, 2 x 40 x 16 inputs, fully connected 400-neuron layer) on the synthetic
-  set's real MFCC inputs;
+  eGeMAPS functionals, 2 x 88 x 8 inputs, fully connected 768-neuron layer) on the
+  synthetic set's inputs;
 * ``early_fusion_au`` / ``crossmodal_au``: the default audio network with real facial
   action units (``visual.source = "au"``: 35 units x 10 copies -> 100 visual neurons)
   on ``../shared/data/ravdess`` (skipped when it is absent);

@@ -40,6 +40,9 @@ GRID = """[grid]
 "network.window" = [5, 10, 20]
 "network.n_features" = [4, 8]
 
+[base.audio]
+kind = "mfcc"          # frame-level features for the image code
+
 [base.encoding]
 audio_code = "image"   # windows along time belong to the paper's image code
 """

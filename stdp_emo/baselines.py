@@ -13,31 +13,25 @@ formants, jitter, shimmer, ...) per clip.  An RBF-SVM on them
 (:func:`stdp_emo.evaluation.svm_on_vectors`) is the SUPERVISED reference the
 benchmarks report beside the unsupervised network.
 
-eGeMAPS needs the optional ``opensmile`` package (``pip install -e .[baselines]``);
-it ships its own binary and runs offline.  Features are cached like the audio
-features, keyed by the clips' files.
+eGeMAPS comes from :mod:`stdp_emo.features.functionals` (openSMILE, which ships its
+own binary and runs offline); the features are cached like the audio features,
+keyed by the clips' files.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from .config import AudioConfig
 from .datasets.base import Dataset
-from .errors import DataError
 from .evaluation import svm_on_vectors
-from .features.audio import frame_statistics
-from .fileio import write_npz
-from .paths import data_home
+from .features.audio import extract_dataset, frame_statistics
+from .features.functionals import N_EGEMAPS
 
 log = logging.getLogger(__name__)
-
-N_EGEMAPS = 88
-"""Functionals of eGeMAPS v02."""
 
 
 def svm_baseline(train_feats: np.ndarray, y_train: np.ndarray, test_feats: np.ndarray,
@@ -74,18 +68,11 @@ def svm_baseline(train_feats: np.ndarray, y_train: np.ndarray, test_feats: np.nd
                           frame_statistics(test_feats, n_valid_test), y_test, seed, classes)
 
 
-def _smile():
-    try:
-        import opensmile
-    except ImportError:
-        raise DataError("the eGeMAPS baseline needs the opensmile package: "
-                        "pip install -e '.[baselines]'") from None
-    return opensmile.Smile(feature_set=opensmile.FeatureSet.eGeMAPSv02,
-                           feature_level=opensmile.FeatureLevel.Functionals)
-
-
 def egemaps(dataset: Dataset, cache_dir: str | Path | None = None) -> tuple[np.ndarray, list[str]]:
     """eGeMAPS v02 functionals of every clip with an audio file.
+
+    The features of ``[audio] kind = "egemaps"``
+    (:func:`stdp_emo.features.audio.extract_dataset`, same cache).
 
     Parameters
     ----------
@@ -96,28 +83,16 @@ def egemaps(dataset: Dataset, cache_dir: str | Path | None = None) -> tuple[np.n
     Returns
     -------
     x : ndarray, shape (n_clips, 88), float64
-        NaN rows for clips whose file openSMILE could not read (logged).
+        NaN rows for clips whose file could not be read (logged).
     ids : list of str
         Clip ids, in dataset order.
     """
-    from .features.audio import _file_stamp
-
-    stamps = sorted([c.id, *_file_stamp(c.audio_path)] for c in dataset.clips)
-    key = hashlib.sha256(json.dumps({"set": "eGeMAPSv02", "clips": stamps}).encode()).hexdigest()[:16]
-    path = (Path(cache_dir) if cache_dir else data_home() / "cache") / f"{dataset.name}-egemaps-{key}.npz"
+    feats, _, ok_ids = extract_dataset(dataset, AudioConfig(kind="egemaps"), cache_dir,
+                                       progress=False, skip_bad=True)
     ids = [c.id for c in dataset.clips]
-    if path.is_file():
-        with np.load(path, allow_pickle=False) as z:
-            if list(z["ids"]) == ids:
-                return z["x"].astype(np.float64), ids
-    smile = _smile()
+    row = {i: k for k, i in enumerate(ok_ids)}
     x = np.full((len(ids), N_EGEMAPS), np.nan)
-    for k, clip in enumerate(dataset.clips):
-        if clip.audio_path is None:
-            continue
-        try:
-            x[k] = smile.process_file(str(clip.audio_path)).to_numpy()[0]
-        except Exception as e:  # openSMILE raises plain RuntimeErrors on unreadable files
-            log.warning("%s: eGeMAPS failed (%s)", clip.audio_path, e)
-    write_npz(path, x=x, ids=np.array(ids, dtype=str))
+    for k, i in enumerate(ids):
+        if i in row:
+            x[k] = feats[row[i], :, 0]
     return x, ids

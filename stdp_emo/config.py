@@ -37,7 +37,7 @@ from .network import parameters as P
 Mode = Literal["audio", "visual", "early_fusion", "crossmodal"]
 MODES: tuple[str, ...] = typing.get_args(Mode)
 #: the audio feature kinds
-FeatureKind = Literal["mfcc", "mel"]
+FeatureKind = Literal["mfcc", "mel", "egemaps"]
 FEATURE_KINDS: tuple[str, ...] = typing.get_args(FeatureKind)
 
 
@@ -83,12 +83,15 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class AudioConfig:
-    """Audio features (librosa).
+    """Audio features (librosa; openSMILE for eGeMAPS).
 
     Attributes
     ----------
-    kind : {"mfcc", "mel"}
-        40 MFCCs or a 128-band log-Mel spectrogram (MBY19).
+    kind : {"mfcc", "mel", "egemaps"}
+        40 MFCCs or a 128-band log-Mel spectrogram (MBY19), frame by frame; or
+        the 88 eGeMAPS v02 functionals of the clip (Eyben et al. 2016), a
+        one-frame feature image (:mod:`stdp_emo.features.functionals`; the
+        frame, trimming and length fields below do not apply to it).
     sample_rate_hz : int
         Audio is resampled to this rate on load.
     n_fft : int
@@ -117,7 +120,7 @@ class AudioConfig:
         their unlabelled audio is used, never their labels).
     """
 
-    kind: FeatureKind = "mfcc"
+    kind: FeatureKind = "egemaps"
     sample_rate_hz: int = 16000
     n_fft: int = 512
     win_length_samples: int = 400
@@ -552,7 +555,11 @@ def from_dict(d: dict[str, Any], source: str = "<dict>") -> ExperimentConfig:
             raise ConfigError(f"{source}: unknown section [{name}] "
                               f"(known: {', '.join(sorted(hints))})")
         sections[name] = _section_from_dict(hints[name], values, f"{source}: [{name}]")
-    return ExperimentConfig(**sections)
+    cfg = ExperimentConfig(**sections)
+    if cfg.audio.kind == "egemaps" and cfg.encoding.audio_code == "image":
+        raise ConfigError(f"{source}: [encoding] audio_code = 'image' needs a frame-level [audio] "
+                          f"kind ('mfcc' or 'mel'); 'egemaps' has one value per clip")
+    return cfg
 
 
 def load(path: str | Path) -> ExperimentConfig:

@@ -125,9 +125,14 @@ def predict_files(model, paths, progress: bool = False) -> list[Prediction]:
     feats, good = [], []
     for k, p in enumerate(files):
         try:
-            feats.append(extract(read_audio(p, cfg.audio.sample_rate_hz), cfg.audio))
+            signal = read_audio(p, cfg.audio.sample_rate_hz)      # its errors name the file
         except DataError as e:
             preds[k].error = str(e)           # reported by the caller (the CLI: one line)
+            continue
+        try:
+            feats.append(extract(signal, cfg.audio))
+        except DataError as e:                # eGeMAPS errors name only the signal
+            preds[k].error = f"{p}: {e}"
             continue
         good.append(k)
     if not good:

@@ -356,10 +356,11 @@ class TrainedModel:
             size("vote_weights", self.vote_weights, n_read, f"{comp.readout} neurons")
         if "audio" in modalities(self.mode):
             from .encoding import audio_input_shape
+            from .features.audio import n_coefficients, n_frames
 
             cfg = self.config
-            n_coeff = cfg.audio.n_mfcc if cfg.audio.kind == "mfcc" else cfg.audio.n_mels
-            want = audio_input_shape(cfg.encoding, n_coeff, cfg.audio.n_frames)
+            n_coeff = n_coefficients(cfg.audio)
+            want = audio_input_shape(cfg.encoding, n_coeff, n_frames(cfg.audio))
             shape = tuple(self.input_shapes.get("audio", want))
             if shape != want:
                 raise DataError(f"{toml}: its [audio] / [encoding] give an audio input of shape "

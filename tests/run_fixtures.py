@@ -13,7 +13,7 @@ CLASSES = list(EMOTIONS_RAVDESS)
 
 def _tiny_config():
     # the hand-made arrays below are laid out for the paper's image code (8 x 40 inputs)
-    return ExperimentConfig().replace(audio={"n_mfcc": 8, "n_mels": 32, "n_frames": 40},
+    return ExperimentConfig().replace(audio={"kind": "mfcc", "n_mfcc": 8, "n_mels": 32, "n_frames": 40},
                                       encoding={"audio_code": "image"},
                                       network={"n_features": 4})
 

@@ -110,7 +110,7 @@ def test_window_that_does_not_fit_is_a_config_error_naming_it():
     from stdp_emo.errors import ConfigError
     from stdp_emo.network.composition import composition_for
 
-    cfg = ExperimentConfig().replace(encoding={"audio_code": "image"}, network={"window": 100})
+    cfg = ExperimentConfig().replace(audio={"kind": "mfcc"}, encoding={"audio_code": "image"}, network={"window": 100})
     with pytest.raises(ConfigError, match=r"\[network\] window = 100, stride = 10: window "):
         composition_for(cfg, {"audio": (1, 40, 40)})
 
@@ -119,7 +119,7 @@ def test_unused_input_frames_are_named(caplog):
     from stdp_emo.config import ExperimentConfig
     from stdp_emo.network.composition import composition_for
 
-    cfg = ExperimentConfig().replace(encoding={"audio_code": "image"},
+    cfg = ExperimentConfig().replace(audio={"kind": "mfcc"}, encoding={"audio_code": "image"},
                                      network={"stride": 100, "n_features": 2})
     with caplog.at_level("WARNING", logger="stdp_emo"):
         comp = composition_for(cfg, {"audio": (1, 40, 40)})

@@ -84,8 +84,18 @@ def test_paper_config_is_the_papers_design():
     assert cfg.encoding.audio_code == "image" and cfg.train.vote == "mean"
     assert (cfg.network.window, cfg.network.stride, cfg.network.n_features) == (10, 10, 60)
     assert cfg.network.stdp_rule == "paper" and cfg.train.epochs == 1
+    assert cfg.audio.kind == "mfcc"
     default = C.ExperimentConfig()
-    assert default.encoding.audio_code == "population"
+    assert default.encoding.audio_code == "population" and default.audio.kind == "egemaps"
+
+
+def test_mfcc_config_is_the_previous_default():
+    from pathlib import Path
+
+    cfg = C.load(Path(__file__).resolve().parents[1] / "configs" / "mfcc.toml")
+    assert (cfg.audio.kind, cfg.encoding.audio_code, cfg.encoding.population_bins) == (
+        "mfcc", "population", 16)
+    assert cfg.network.dense_n_neurons == 400 and cfg.network.w_init == "samples"
 
 
 def test_visual_event_camera_fields_read_from_toml(tmp_path):

@@ -42,7 +42,7 @@ def test_shapes(kind, n_coeff):
 
 
 def test_short_signal_is_padded_at_the_end_with_zeros():
-    cfg = AudioConfig(trim_db=0.0)
+    cfg = AudioConfig(kind="mfcc", trim_db=0.0)
     y = tone(0.5)
     features, n_valid = audio.extract(y, cfg)
     assert n_valid == frames_of(y.size, cfg) == 47
@@ -51,12 +51,12 @@ def test_short_signal_is_padded_at_the_end_with_zeros():
 
 
 def test_shorter_than_one_window_gives_one_frame():
-    features, n_valid = audio.extract(tone(0.01), AudioConfig(trim_db=0.0))
+    features, n_valid = audio.extract(tone(0.01), AudioConfig(kind="mfcc", trim_db=0.0))
     assert n_valid == 1 and np.all(features[:, 1:] == 0)
 
 
 def test_long_signal_keeps_the_start_and_crops_the_end():
-    cfg = AudioConfig(trim_db=0.0)
+    cfg = AudioConfig(kind="mfcc", trim_db=0.0)
     y = tone(5.0)
     features, n_valid = audio.extract(y, cfg)
     assert frames_of(y.size, cfg) > 388 and n_valid == 388
@@ -69,22 +69,22 @@ def test_trim_removes_leading_and_trailing_silence():
     y = np.concatenate([silence, tone(1.0), silence])
     untrimmed, n_untrimmed = audio.extract(y, AudioConfig(kind="mel", trim_db=0.0))
     trimmed, n_trimmed = audio.extract(y, AudioConfig(kind="mel", trim_db=30.0))
-    assert n_untrimmed == frames_of(y.size, AudioConfig())
-    assert abs(n_trimmed - frames_of(SR, AudioConfig())) <= 5  # ~1 s of tone
+    assert n_untrimmed == frames_of(y.size, AudioConfig(kind="mfcc"))
+    assert abs(n_trimmed - frames_of(SR, AudioConfig(kind="mfcc"))) <= 5  # ~1 s of tone
     # the first frame after trimming already holds the tone, not the silence
     assert trimmed[:, 0].max() > untrimmed[:, 0].max() + 40
 
 
 def test_extract_rejects_bad_signals():
     with pytest.raises(ValueError):
-        audio.extract(np.zeros(0, np.float32), AudioConfig())
+        audio.extract(np.zeros(0, np.float32), AudioConfig(kind="mfcc"))
     with pytest.raises(ValueError):
-        audio.extract(np.zeros((2, 100), np.float32), AudioConfig())
+        audio.extract(np.zeros((2, 100), np.float32), AudioConfig(kind="mfcc"))
 
 
 # ------------------------------------------------------------------ scaler
 def test_scaler_uses_real_training_frames_only():
-    cfg = AudioConfig(scale_low_percentile=5.0, scale_high_percentile=95.0)
+    cfg = AudioConfig(kind="mfcc", scale_low_percentile=5.0, scale_high_percentile=95.0)
     rng = np.random.default_rng(0)
     train = rng.normal(0.0, 1.0, (6, 3, 20)).astype(np.float32)
     n_train = np.array([20, 5, 10, 1, 15, 20])
@@ -112,7 +112,7 @@ def test_scaler_constant_coefficient_and_round_trip(tmp_path):
 
     features = np.ones((2, 2, 4), np.float32)
     features[:, 1] = np.arange(4)
-    scaler = audio.Scaler.fit(features, np.array([4, 4]), AudioConfig())
+    scaler = audio.Scaler.fit(features, np.array([4, 4]), AudioConfig(kind="mfcc"))
     scaled = scaler.transform(features, np.array([4, 2]))
     assert np.isfinite(scaled).all() and scaled.min() >= 0 and scaled.max() <= 1
     write_npz(tmp_path / "m.npz", **scaler.to_dict())
@@ -154,7 +154,7 @@ def count_extract(monkeypatch):
 def test_cache_hit_does_not_recompute_and_config_change_misses(tmp_path, count_extract):
     ds = make_dataset(tmp_path / "wav")
     cache = tmp_path / "cache"
-    cfg = AudioConfig()
+    cfg = AudioConfig(kind="mfcc")
     features, n_valid, ids = audio.extract_dataset(ds, cfg, cache_dir=cache, progress=False)
     assert features.shape == (3, 40, 388) and features.dtype == np.float32
     assert list(ids) == ["c0", "c1", "c2"] and n_valid.dtype == np.int64
@@ -167,7 +167,7 @@ def test_cache_hit_does_not_recompute_and_config_change_misses(tmp_path, count_e
     np.testing.assert_array_equal(again[0], features)
     np.testing.assert_array_equal(again[1], n_valid)
 
-    audio.extract_dataset(ds, AudioConfig(n_mfcc=20), cache_dir=cache, progress=False)
+    audio.extract_dataset(ds, AudioConfig(kind="mfcc", n_mfcc=20), cache_dir=cache, progress=False)
     assert len(count_extract) == 6  # different config: miss
     sf.write(ds.clips[0].audio_path, tone(1.5, seed=9), SR)  # a changed file: miss
     audio.extract_dataset(ds, cfg, cache_dir=cache, progress=False)
@@ -193,22 +193,22 @@ def test_corrupt_cache_is_rebuilt(tmp_path, count_extract, caplog):
 def test_bad_clip_raises_or_is_skipped(tmp_path, caplog):
     ds = make_dataset(tmp_path / "wav", n=4, bad=1)
     with pytest.raises(DataError, match="clip1.wav"):
-        audio.extract_dataset(ds, AudioConfig(), cache_dir=tmp_path, progress=False)
+        audio.extract_dataset(ds, AudioConfig(kind="mfcc"), cache_dir=tmp_path, progress=False)
     with caplog.at_level(logging.WARNING, logger="stdp_emo.features.audio"):
-        features, n_valid, ids = audio.extract_dataset(ds, AudioConfig(), cache_dir=tmp_path,
+        features, n_valid, ids = audio.extract_dataset(ds, AudioConfig(kind="mfcc"), cache_dir=tmp_path,
                                                        progress=False, skip_bad=True)
     assert list(ids) == ["c0", "c2", "c3"] and features.shape[0] == n_valid.size == 3
     assert "clip1.wav" in caplog.text
     # the cached result still refuses to silently drop clips
     with pytest.raises(DataError, match="clip1.wav"):
-        audio.extract_dataset(ds, AudioConfig(), cache_dir=tmp_path, progress=False)
+        audio.extract_dataset(ds, AudioConfig(kind="mfcc"), cache_dir=tmp_path, progress=False)
 
 
 def test_parallel_equals_serial(tmp_path):
     ds = make_dataset(tmp_path / "wav", n=5)
-    serial = audio.extract_dataset(ds, AudioConfig(), cache_dir=tmp_path / "a", progress=False,
+    serial = audio.extract_dataset(ds, AudioConfig(kind="mfcc"), cache_dir=tmp_path / "a", progress=False,
                                    workers=1)
-    parallel = audio.extract_dataset(ds, AudioConfig(), cache_dir=tmp_path / "b", progress=False,
+    parallel = audio.extract_dataset(ds, AudioConfig(kind="mfcc"), cache_dir=tmp_path / "b", progress=False,
                                      workers=2)
     for s, p in zip(serial, parallel):
         np.testing.assert_array_equal(s, p)
@@ -217,7 +217,7 @@ def test_parallel_equals_serial(tmp_path):
 def test_default_cache_dir_is_under_data_home(tmp_path, monkeypatch):
     monkeypatch.setenv("STDP_EMO_DATA", str(tmp_path / "home"))
     ds = make_dataset(tmp_path / "wav", n=1)
-    audio.extract_dataset(ds, AudioConfig(), progress=False)
+    audio.extract_dataset(ds, AudioConfig(kind="mfcc"), progress=False)
     assert len(list((tmp_path / "home" / "cache").glob("toy-*.npz"))) == 1
 
 

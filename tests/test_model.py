@@ -11,7 +11,7 @@ from stdp_emo.errors import DataError
 from stdp_emo.model import SCHEMA, Split, TrainedModel
 from stdp_emo.network.state import NetworkState
 
-CFG = ExperimentConfig().replace(train={"epochs": 2}, audio={"n_mfcc": 2},
+CFG = ExperimentConfig().replace(train={"epochs": 2}, audio={"kind": "mfcc", "n_mfcc": 2},
                                  network={"dense_n_neurons": 3}, encoding={"population_bins": 4})
 SHAPE = audio_input_shape(CFG.encoding, 2, CFG.audio.n_frames)          # (1, 4, 4): ON/OFF x 2 x 4
 N_SYN = 3 * int(np.prod(SHAPE))

@@ -65,3 +65,14 @@ def test_state_arrays_round_trip_under_their_file_names():
     np.testing.assert_array_equal(back.weights["a_input_to_a_exc"], [0, 1, 2])
     np.testing.assert_array_equal(back.theta["a"], [0.02, 0.02])
     assert list(back.weights) == ["a_input_to_a_exc"] and list(back.theta) == ["a"]
+
+
+def test_imprinting_uses_every_sample_equally_often_when_neurons_outnumber_them():
+    from stdp_emo.network.state import imprint_picks
+
+    rng = np.random.default_rng(0)
+    few = imprint_picks(10, 6, rng)
+    assert len(set(few.tolist())) == 6                      # distinct while there are enough
+    many = imprint_picks(10, 25, rng)
+    counts = np.bincount(many, minlength=10)
+    assert counts.sum() == 25 and counts.min() == 2 and counts.max() == 3

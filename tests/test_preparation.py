@@ -54,7 +54,7 @@ def test_prepare_pairs_action_units_and_leaves_out_clips_without_them(tmp_path):
     (tmp_path / "ravdess_au" / "openface_au_clip_means.csv").write_text("\n".join(rows) + "\n")
     cfg = ExperimentConfig().replace(
         data={"dataset": "ravdess", "root": str(tmp_path / "ravdess")},
-        audio={"n_mfcc": 8, "n_mels": 32, "n_frames": 40},
+        audio={"kind": "mfcc", "n_mfcc": 8, "n_mels": 32, "n_frames": 40},
         visual={"source": "au"}, encoding={"au_copies": 2},
         train={"modality": "crossmodal"}, network={"dense_n_neurons": 4, "au_n_neurons": 3})
     prep = prepare(cfg, progress=False)

@@ -1,4 +1,5 @@
-"""Audio features: 40 MFCCs or a 128-band log-Mel spectrogram of fixed length (MBY19).
+"""Audio features: 40 MFCCs or a 128-band log-Mel spectrogram of fixed length (MBY19),
+or the 88 eGeMAPS functionals of the clip as a one-frame feature image.
 
 Pipeline for one clip (:func:`extract`)::
 
@@ -9,6 +10,9 @@ Pipeline for one clip (:func:`extract`)::
       -> power_to_db (ref 1.0, amin 1e-10, top_db 80)        = "mel" features
       -> DCT-II (librosa.feature.mfcc, ortho), first n_mfcc  = "mfcc" features
       -> pad the end with zero frames up to cfg.n_frames
+
+``kind = "egemaps"`` (:mod:`stdp_emo.features.functionals`): the untrimmed signal's
+eGeMAPS v02 functionals, shape (88, 1), one real frame.
 
 The features are *unscaled*.  :class:`Scaler` maps them to [0, 1] per
 coefficient with percentiles of the training split; padded frames become 0
@@ -41,6 +45,7 @@ from ..datasets.media import read_audio
 from ..errors import DataError
 from ..fileio import write_npz
 from ..paths import data_home
+from .functionals import N_EGEMAPS, egemaps
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +60,13 @@ _TOP_DB = 80.0  # dynamic range kept by power_to_db, below each clip's maximum
 
 # ------------------------------------------------------------------ one clip
 def n_coefficients(cfg: AudioConfig) -> int:
-    """Rows of the feature matrix: ``n_mfcc`` for "mfcc", ``n_mels`` for "mel"."""
-    return cfg.n_mfcc if cfg.kind == "mfcc" else cfg.n_mels
+    """Rows of the feature matrix: ``n_mfcc`` for "mfcc", ``n_mels`` for "mel", 88 for "egemaps"."""
+    return {"mfcc": cfg.n_mfcc, "mel": cfg.n_mels, "egemaps": N_EGEMAPS}[cfg.kind]
+
+
+def n_frames(cfg: AudioConfig) -> int:
+    """Columns of the feature matrix: ``cfg.n_frames``, or 1 for the clip-level "egemaps"."""
+    return 1 if cfg.kind == "egemaps" else cfg.n_frames
 
 
 def trim_silence(signal: np.ndarray, cfg: AudioConfig) -> np.ndarray:
@@ -140,12 +150,13 @@ def extract(signal: np.ndarray, cfg: AudioConfig) -> tuple[np.ndarray, int]:
 
     Returns
     -------
-    features : ndarray, shape (n_coeff, cfg.n_frames), float32
+    features : ndarray, shape (n_coeff, n_frames(cfg)), float32
         MFCCs (``n_coeff = n_mfcc``) or log-Mel energies in dB
         (``n_coeff = n_mels``), one column per 10 ms hop, starting at the first
-        non-silent frame; frames past the end of the speech are 0.
+        non-silent frame; frames past the end of the speech are 0.  For
+        "egemaps": the 88 functionals, one column.
     n_valid : int
-        Number of real frames, 1..n_frames.
+        Number of real frames, 1..n_frames (1 for "egemaps").
 
     Raises
     ------
@@ -155,6 +166,8 @@ def extract(signal: np.ndarray, cfg: AudioConfig) -> tuple[np.ndarray, int]:
     signal = np.asarray(signal, dtype=np.float32)
     if signal.ndim != 1 or signal.size == 0:
         raise ValueError(f"expected a non-empty mono signal, got shape {signal.shape}")
+    if cfg.kind == "egemaps":
+        return egemaps(signal, cfg.sample_rate_hz)[:, None].astype(np.float32), 1
     signal = trim_silence(signal, cfg)
     # crop the end: exactly the samples of the first n_frames frames are analysed
     signal = signal[: cfg.n_fft + (cfg.n_frames - 1) * cfg.hop_length_samples]
@@ -326,7 +339,10 @@ def _clip_features(clip: Clip, cfg: AudioConfig) -> tuple[np.ndarray | None, int
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             y = read_audio(clip.audio_path, cfg.sample_rate_hz)
-        features, n_valid = extract(y, cfg)
+        try:
+            features, n_valid = extract(y, cfg)
+        except DataError as e:         # name the file (eGeMAPS errors name only the signal)
+            raise DataError(f"{clip.audio_path}: {e}") from None
     except DataError as e:
         return None, 0, str(e), ""
     damage = [str(w.message) for w in caught if "truncated" in str(w.message)]
@@ -448,7 +464,7 @@ def extract_dataset(dataset: Dataset, cfg: AudioConfig, cache_dir: str | Path | 
 
     Returns
     -------
-    features : ndarray, shape (n_good, n_coeff, cfg.n_frames), float32
+    features : ndarray, shape (n_good, n_coeff, n_frames(cfg)), float32
     n_valid : ndarray of int64, shape (n_good,)
         Real frames of each clip.
     ids : ndarray of str, shape (n_good,)
@@ -463,7 +479,7 @@ def extract_dataset(dataset: Dataset, cfg: AudioConfig, cache_dir: str | Path | 
     n_coeff = n_coefficients(cfg)
     cache_dir = Path(cache_dir) if cache_dir is not None else data_home() / "cache"
     path = cache_dir / f"{dataset.name}-{cache_key(dataset, cfg)}.npz"
-    cached = _load_cache(path, n_coeff, cfg.n_frames) if path.exists() else None
+    cached = _load_cache(path, n_coeff, n_frames(cfg)) if path.exists() else None
     if cached is None:
         clips = list(dataset.clips)
         if workers is None:
@@ -471,7 +487,7 @@ def extract_dataset(dataset: Dataset, cfg: AudioConfig, cache_dir: str | Path | 
         good, bad, damaged = _compute(clips, cfg, skip_bad, progress, workers)
         cached = {
             "features": (np.stack([g[1] for g in good]) if good
-                         else np.zeros((0, n_coeff, cfg.n_frames), np.float32)),
+                         else np.zeros((0, n_coeff, n_frames(cfg)), np.float32)),
             "n_valid": np.array([g[2] for g in good], dtype=np.int64),
             "ids": np.array([g[0] for g in good], dtype=str),
             "bad_ids": np.array([b[0] for b in bad], dtype=str),

@@ -64,6 +64,15 @@ class NetworkState:
                     if k.startswith(THETA_PREFIX)})
 
 
+def imprint_picks(n_samples: int, n_neurons: int, rng: np.random.Generator) -> np.ndarray:
+    """Which training sample each neuron imprints: distinct samples while there are enough,
+    else every sample equally often (whole random permutations, the last one cut short)."""
+    if n_neurons <= n_samples:
+        return rng.choice(n_samples, n_neurons, replace=False)
+    rounds = -(-n_neurons // n_samples)
+    return np.concatenate([rng.permutation(n_samples) for _ in range(rounds)])[:n_neurons]
+
+
 def initial_state(comp: Composition, net: NetworkConfig, seed: int,
                   samples: dict | None = None) -> NetworkState:
     """Initial weights and theta ``theta_init``.
@@ -97,7 +106,7 @@ def initial_state(comp: Composition, net: NetworkConfig, seed: int,
             x = np.asarray(samples[p.source[: -len("_input")]], float)
             n_post = comp.layer(p.target).n_neurons
             if p.target not in picks:
-                picks[p.target] = rng.choice(len(x), n_post, replace=n_post > len(x))
+                picks[p.target] = imprint_picks(len(x), n_post, rng)
             w = x[picks[p.target][p.post], p.pre]
             w = w + weights[p.name] * max(float(x.mean()), 1e-3)
             total = np.bincount(p.post, weights=w, minlength=n_post)

@@ -24,7 +24,6 @@ test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(PY) -m pip install -q -e ".[test,baselines]"
 	$(PY) benchmarks/accuracy.py
 
 clean-venv:

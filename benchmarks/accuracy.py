@@ -9,7 +9,7 @@ scores, on the *same* split:
   recorded as well), accuracy and UAR;
 * the SUPERVISED logistic read-out of the same spike counts;
 * a SUPERVISED RBF-SVM on MFCC means/stds and one on openSMILE eGeMAPS v02
-  functionals (the field's standard reference; needs ``pip install -e .[baselines]``,
+  functionals (the field's standard reference, computed by openSMILE;
   skipped with a note when absent).
 
 Prints a table (mean +- sd over seeds, per-seed values) and writes JSON to

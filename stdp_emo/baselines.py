@@ -19,7 +19,6 @@ keyed by the clips' files.
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Sequence
 
@@ -30,8 +29,6 @@ from .datasets.base import Dataset
 from .evaluation import svm_on_vectors
 from .features.audio import extract_dataset, frame_statistics
 from .features.functionals import N_EGEMAPS
-
-log = logging.getLogger(__name__)
 
 
 def svm_baseline(train_feats: np.ndarray, y_train: np.ndarray, test_feats: np.ndarray,

@@ -86,3 +86,13 @@ def test_a_bad_file_among_good_ones_is_named_and_skipped(tmp_path):
     feats, n_valid, ids = audio.extract_dataset(ds, EG, cache_dir=tmp_path / "c2", progress=False,
                                                 skip_bad=True, workers=1)
     assert list(ids) == ["good"] and feats.shape == (1, N_EGEMAPS, 1) and list(n_valid) == [1]
+
+
+def test_the_egemaps_cache_ignores_frame_settings(tmp_path):
+    from stdp_emo.datasets.base import Clip, Dataset
+
+    ds = Dataset("t", tmp_path, ("a",), (Clip("c", "1", 0, tmp_path / "c.wav"),))
+    key = audio.cache_key(ds, EG)
+    assert audio.cache_key(ds, AudioConfig(kind="egemaps", n_mfcc=8, n_frames=40)) == key
+    assert audio.cache_key(ds, AudioConfig(kind="egemaps", sample_rate_hz=8000)) != key
+    assert audio.cache_key(ds, AudioConfig(kind="mfcc")) != key

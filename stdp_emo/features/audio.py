@@ -370,9 +370,12 @@ def cache_key(dataset: Dataset, cfg: AudioConfig) -> str:
     str
         16 hex digits.
     """
+    audio = dataclasses.asdict(cfg)
+    if cfg.kind == "egemaps":   # the frame, trimming and scaling fields do not change it
+        audio = {k: audio[k] for k in ("kind", "sample_rate_hz")}
     payload = {
         "version": FEATURE_VERSION,
-        "audio": dataclasses.asdict(cfg),
+        "audio": audio,
         "clips": sorted([c.id, *_file_stamp(c.audio_path)] for c in dataset.clips),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]

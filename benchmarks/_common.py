@@ -21,6 +21,29 @@ def machine_info() -> dict:
             "load_average": list(os.getloadavg())}
 
 
+def apply_overrides(cfg, items: list[str]):
+    """``cfg`` with ``SECTION.KEY=VALUE`` overrides applied (each VALUE a TOML literal).
+
+    A malformed item raises ``stdp_emo.errors.ConfigError`` naming it; unknown
+    sections or keys are refused by ``ExperimentConfig.replace``.
+    """
+    import tomllib
+
+    from stdp_emo.errors import ConfigError
+
+    overrides: dict = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        section, dot, field = key.partition(".")
+        if not (eq and dot and section and field):
+            raise ConfigError(f"--set {item!r}: expected SECTION.KEY=VALUE")
+        try:
+            overrides.setdefault(section, {})[field] = tomllib.loads(f"v = {value}")["v"]
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"--set {item!r}: the value is not a TOML literal ({e})") from None
+    return cfg.replace(**overrides) if overrides else cfg
+
+
 def write_result(result: dict, name: str, out: Path | None = None) -> Path:
     """Write ``result`` as JSON to ``out`` (default ``benchmarks/results/<name>``), atomically."""
     from stdp_emo.fileio import write_text

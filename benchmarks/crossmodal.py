@@ -38,7 +38,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import REPO, machine_info, write_result
+from _common import REPO, apply_overrides, machine_info, write_result
 
 DEFAULT_ROOT = REPO / "datasets" / "ravdess_av"
 REAL_ROOT = REPO.parent / "shared" / "data" / "ravdess"
@@ -108,7 +108,7 @@ def au_svm_baselines(cfg) -> dict:
     together with the MFCC mean/std statistics."""
     import numpy as np
 
-    from stdp_emo.baselines import svm_baseline
+    from stdp_emo.baselines import egemaps, svm_baseline
     from stdp_emo.datasets import action_units as au
     from stdp_emo.datasets import load_dataset
     from stdp_emo.evaluation import svm_on_vectors
@@ -126,10 +126,15 @@ def au_svm_baselines(cfg) -> dict:
     stats = frame_statistics(feats, n_valid)
     both = np.concatenate([values, stats], 1)
     seed = cfg.train.seed
+    gemaps, _ = egemaps(ds)                      # the default audio features, functionals
+    both_g = np.concatenate([values, gemaps], 1)
     return {"svm_au_supervised": svm_on_vectors(values[tr], y[tr], values[te], y[te], seed),
             "svm_au_mfcc_stats_supervised": svm_on_vectors(both[tr], y[tr], both[te], y[te], seed),
             "svm_mfcc_stats_supervised": svm_baseline(feats[tr], y[tr], feats[te], y[te],
-                                                      n_valid[tr], n_valid[te], seed)}
+                                                      n_valid[tr], n_valid[te], seed),
+            "svm_egemaps_supervised": svm_on_vectors(gemaps[tr], y[tr], gemaps[te], y[te], seed),
+            "svm_au_egemaps_supervised": svm_on_vectors(both_g[tr], y[tr], both_g[te], y[te],
+                                                        seed)}
 
 
 def main(argv=None) -> int:
@@ -143,7 +148,11 @@ def main(argv=None) -> int:
                     choices=["audio", "visual", "early_fusion", "crossmodal"])
     ap.add_argument("--validation", action="store_true",
                     help="evaluate on the validation part of the training split (tuning)")
-    ap.add_argument("--features", default="mfcc", choices=["mfcc", "mel"])
+    ap.add_argument("--features", default=None, choices=["mfcc", "mel", "egemaps"],
+                    help="audio feature kind (default: the config's, eGeMAPS for the default)")
+    ap.add_argument("--config", type=Path, default=None, help="base config (default: the defaults)")
+    ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="override a config value (TOML literal), e.g. network.visual_lead_ms=10.0")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--split", choices=["random", "speaker"], default="random")
     ap.add_argument("--max-per-class", type=int, default=0,
@@ -166,6 +175,16 @@ def main(argv=None) -> int:
                     help="train nothing: summarise finished compare runs of the same split "
                          "(e.g. one per group of seeds)")
     args = ap.parse_args(argv)
+    from stdp_emo import config as C
+    from stdp_emo.errors import ConfigError
+
+    try:
+        base = apply_overrides(C.load(args.config) if args.config else C.ExperimentConfig(),
+                               args.set)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    args.features = args.features or base.audio.kind
     if args.from_compare:
         from stdp_emo.records import load_compare
 
@@ -214,11 +233,9 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
 
-    from stdp_emo import config as C
     from stdp_emo.compare import MODES, compare
 
-    cfg = C.ExperimentConfig()
-    cfg = cfg.replace(data={"dataset": "ravdess", "root": str(args.root), "split": args.split,
+    cfg = base.replace(data={"dataset": "ravdess", "root": str(args.root), "split": args.split,
                             "max_per_class": args.max_per_class,
                             "holdout": "validation" if args.validation else "test"},
                       visual={"source": args.visual_source},
@@ -233,6 +250,8 @@ def main(argv=None) -> int:
                      compare_run_dirs=[str(res["run_dir"])], data=data)
     result["holdout"] = cfg.data.holdout
     result["visual_source"] = args.visual_source
+    result["overrides"] = args.set
+    result["config"] = str(args.config) if args.config else "defaults"
     if args.visual_source == "au":
         result["svm_supervised"] = au_svm_baselines(cfg)
     print(json.dumps(result, indent=2, default=str))

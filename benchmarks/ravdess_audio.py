@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import REPO, machine_info, write_result  # noqa: E402
+from _common import apply_overrides, REPO, machine_info, write_result  # noqa: E402
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "ravdess"
 
 
@@ -61,14 +61,7 @@ def main(argv=None) -> int:
     train_over = {"seed": args.seed}
     if args.epochs is not None:
         train_over["epochs"] = args.epochs
-    import tomllib
-    overrides: dict = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        section, _, field = key.partition(".")
-        overrides.setdefault(section, {})[field] = tomllib.loads(f"v = {value}")["v"]
-    if overrides:
-        cfg = cfg.replace(**overrides)
+    cfg = apply_overrides(cfg, args.set)
     cfg = cfg.replace(data={"dataset": "ravdess", "root": str(args.root), "split": args.split,
                             "seed": args.seed,
                             "holdout": "validation" if args.validation else "test"},

@@ -251,7 +251,7 @@ class CompiledNetwork:
         for layer in self.comp.layers:
             i, t_ms = spikes[layer.name]
             counts[layer.name] = spike_counts(i, t_ms, self.chunk_size, layer.n_neurons,
-                                              self.sample_ms, self.count_ms)
+                                              self.sample_ms, self.count_ms, self.enc.dt_ms)
         return counts, new_state
 
     def record(self, rates_hz: dict, streams: np.ndarray, state: NetworkState) -> dict:
@@ -324,19 +324,30 @@ class CompiledNetwork:
 
 
 def spike_counts(i: np.ndarray, t_ms: np.ndarray, n_samples: int, n_neurons: int,
-                 sample_ms: float, present_ms: float) -> np.ndarray:
+                 sample_ms: float, present_ms: float, dt_ms: float) -> np.ndarray:
     """Spike counts per sample and neuron inside the presentation windows.
+
+    Spike times are whole time steps; they are compared as step numbers, so a
+    spike exactly at a window edge is placed the same way at any time in a run
+    (float times there carry rounding that depends on the absolute time).
 
     Parameters
     ----------
     i, t_ms : ndarray
         Neuron index and time (ms) of every spike.
+    sample_ms, present_ms, dt_ms : float
+        Sample length (a whole number of steps), counting window from each
+        sample start, time step.
+
     Returns
     -------
     ndarray of int64, shape (n_samples, n_neurons)
     """
-    s = np.floor(t_ms / sample_ms).astype(np.int64)
-    keep = (t_ms - s * sample_ms < present_ms) & (s < n_samples)
+    step = np.rint(np.asarray(t_ms, float) / dt_ms).astype(np.int64)
+    per_sample = int(round(sample_ms / dt_ms))
+    window = int(np.ceil(present_ms / dt_ms - 1e-9))
+    s = step // per_sample
+    keep = (step - s * per_sample < window) & (s < n_samples)
     flat = s[keep] * n_neurons + i[keep].astype(np.int64)
     return np.bincount(flat, minlength=n_samples * n_neurons).reshape(n_samples, n_neurons)
 

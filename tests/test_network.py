@@ -93,13 +93,13 @@ def test_substitute_only_takes_identifiers():
         substitute("ge_post += w", w="0.5")
 
 
-def _tiny(b2, inhibition_impl, learning=True, n_features=4, rate_scale=1.0):
+def _tiny(b2, inhibition_impl, learning=True, n_features=4, rate_scale=1.0, n_samples=2):
     topo = conv_topology((1, 4, 20), (4, 10), (4, 10), n_features)
     enc = EncodingConfig()
     net_cfg = NetworkConfig(window=10, stride=10, n_features=n_features)
     ns = build_namespace(net_cfg, enc)
     built = build_single_modality(topo, "audio", ns, learning=learning, rule="paper",
-                                  inhibition="window", n_samples=2,
+                                  inhibition="window", n_samples=n_samples,
                                   norm_per_synapse=net_cfg.norm_per_synapse,
                                   theta_init=20 * b2.mV, dt=0.5 * b2.ms, sample_duration=500 * b2.ms,
                                   inhibition_impl=inhibition_impl)
@@ -108,8 +108,8 @@ def _tiny(b2, inhibition_impl, learning=True, n_features=4, rate_scale=1.0):
     w0 = (rng.random(topo.pre.size) + 0.01) * 0.3
     syn.w = w0
     built["audio_exc"].wsum_audio_input = np.bincount(topo.post, weights=w0, minlength=topo.n_neurons)
-    built.stim["audio"].values[:] = rng.random((2, topo.n_inputs)) * 63.75 * 3 * rate_scale
-    built.stream.values[:] = [11.0, 12.0]
+    built.stim["audio"].values[:] = rng.random((n_samples, topo.n_inputs)) * 63.75 * 3 * rate_scale
+    built.stream.values[:] = 11.0 + np.arange(n_samples)
     return topo, built
 
 
@@ -210,6 +210,27 @@ def test_frozen_response_does_not_depend_on_the_previous_sample(runtime_device):
     assert n_quiet == 0 and n_loud > 0 and i_quiet.size > 0
     np.testing.assert_array_equal(i_quiet, i_loud)
     np.testing.assert_allclose(t_quiet, t_loud)
+
+
+def test_frozen_response_does_not_depend_on_the_position_in_the_run(runtime_device):
+    """The same sample (rates and random stream) at every position of a run: the same spikes,
+    relative to the sample start.  Float comparisons of times (``t - t_last > spike_block``)
+    used to be decided by rounding at some absolute times: a whole time step's difference."""
+    b2, n = runtime_device, 8
+    topo, built = _tiny(b2, "pool", learning=False, rate_scale=3.0, n_samples=n)
+    built.stim["audio"].values[:] = built.stim["audio"].values[0]
+    built.stream.values[:] = 11.0
+    inputs = b2.SpikeMonitor(built["audio_input"], name="spikes_audio_input")
+    built.add(inputs)
+    built.network.run(n * 500 * b2.ms, namespace={})
+    for name, mon in (("exc", built.monitors["audio"]), ("input", inputs)):
+        i, t = np.asarray(mon.i[:]), np.asarray(mon.t[:] / b2.ms)
+        pos = (t // 500).astype(int)
+        steps = np.rint((t - 500 * pos) / 0.5).astype(int)
+        per_pos = [sorted(zip(steps[pos == p], i[pos == p])) for p in range(n)]
+        assert len(per_pos[0]) > 0
+        # exc neurons fire again right after the 50 ms block: the boundary case is exercised
+        assert all(per_pos[p] == per_pos[0] for p in range(1, n)), name
 
 
 @pytest.mark.parametrize("rule", ["trace", "paper"])

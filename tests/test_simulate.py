@@ -8,8 +8,19 @@ def test_spike_counts_only_count_presentation_window():
     # sample length 500 ms, presentation 350 ms
     i = np.array([0, 1, 1, 0, 2])
     t = np.array([10.0, 349.0, 360.0, 510.0, 999.0])
-    c = spike_counts(i, t, 2, 3, 500.0, 350.0)
+    c = spike_counts(i, t, 2, 3, 500.0, 350.0, 0.5)
     np.testing.assert_array_equal(c, [[1, 1, 0], [1, 0, 0]])
+
+
+def test_spike_counts_place_edge_steps_the_same_way_despite_rounding():
+    """Times a hair off whole steps (float rounding at large t) count as those steps."""
+    eps = 1e-9
+    i = np.zeros(6, dtype=int)
+    # step 700 of sample 1 (the window's end, excluded) from either side; step 699 (included);
+    # sample 2's first step from below (included there, not in sample 1's rest)
+    t = np.array([850.0 + eps, 850.0 - eps, 849.5 + eps, 849.5 - eps, 1000.0 - eps, 1000.0 + eps])
+    c = spike_counts(i, t, 3, 1, 500.0, 350.0, 0.5)
+    np.testing.assert_array_equal(c[:, 0], [0, 2, 2])
 
 
 def test_compiled_project_key_separates_configs_and_shapes():

@@ -57,7 +57,12 @@ THETA_FROZEN = """
 theta : volt (constant)
 """
 
-EXC_THRESHOLD = "v > (theta - theta_offset + v_thresh_exc) and (t - t_last) > spike_block"
+# Time comparisons are made in whole time steps (Brian2's ``timestep``, as its own
+# refractoriness does): ``t - t_last > spike_block`` in floating point is decided by
+# rounding when the difference is a whole number of steps, and the rounding depends on
+# the absolute time, so a sample's response would depend on its position in a run.
+EXC_THRESHOLD = ("v > (theta - theta_offset + v_thresh_exc)"
+                 " and timestep(t - t_last, dt) > timestep(spike_block, dt)")
 EXC_RESET_PLASTIC = "v = v_reset_exc; theta += theta_plus; t_last = t"
 EXC_RESET_FROZEN = "v = v_reset_exc; t_last = t"
 INH_THRESHOLD = "v > v_thresh_inh"
@@ -87,7 +92,7 @@ n_draws : integer
 stream : 1 (shared)
 t_last : second
 """
-INPUT_THRESHOLD = "t >= next_spike and t < t_end"
+INPUT_THRESHOLD = "t >= next_spike and timestep(t, dt) < timestep(t_end, dt)"
 INPUT_RESET = """
 t_last = t
 next_spike = t - log(hash_uniform(stream, i + index_offset, n_draws)) / rate

@@ -269,6 +269,10 @@ class EncodingConfig:
     au_copies : int
         Visual source ``"au"``: Poisson inputs per action unit (same rate, independent
         spikes; :func:`stdp_emo.encoding.au_rates`).
+    au_contrast_sd : float
+        Visual source ``"au"``: > 0: every scaled action unit drives ON/OFF inputs, its
+        deviation from the training mean in s.d., full rate at this many s.d.
+        (:class:`stdp_emo.encoding.AUEncoder`); 0: the scaled values themselves.
     """
 
     max_rate_hz: float = _v(P.MAX_RATE)
@@ -283,6 +287,7 @@ class EncodingConfig:
     population_sigma_bins: float = _v(P.POPULATION_SIGMA_BINS)
     population_contrast_sd: float = _v(P.POPULATION_CONTRAST_SD)
     au_copies: int = int(_v(P.AU_COPIES))
+    au_contrast_sd: float = _v(P.AU_CONTRAST_SD)
 
 
 @dataclass(frozen=True)
@@ -515,9 +520,10 @@ def validate_section(obj, where: str) -> None:
                      "theta_init_mv", "w_exc_inh", "w_inh_exc", "spike_block_ms"):
             if getattr(obj, name) < 0:
                 raise ConfigError(f"{where}.{name}: must be >= 0, got {getattr(obj, name)!r}")
-    if isinstance(obj, EncodingConfig) and obj.population_contrast_sd < 0:
-        raise ConfigError(f"{where}.population_contrast_sd: must be >= 0 (0 = no contrast code), "
-                          f"got {obj.population_contrast_sd!r}")
+    for name in ("population_contrast_sd", "au_contrast_sd"):
+        if isinstance(obj, EncodingConfig) and getattr(obj, name) < 0:
+            raise ConfigError(f"{where}.{name}: must be >= 0 (0 = no contrast code), "
+                              f"got {getattr(obj, name)!r}")
     if isinstance(obj, TrainConfig) and obj.eval_workers < 0:
         raise ConfigError(f"{where}.eval_workers: must be >= 0, got {obj.eval_workers}")
     if isinstance(obj, NetworkConfig) and not (obj.cross_p_connect <= 1 and obj.visual_lead_ms >= 0):

@@ -241,6 +241,69 @@ def au_rates(values: np.ndarray, scale: np.ndarray, copies: int = 1) -> np.ndarr
     return np.tile(r, (1, int(copies)))
 
 
+@dataclass(frozen=True, eq=False)
+class AUEncoder:
+    """Action-unit values -> input rates, with everything fitted on the training split.
+
+    The values are scaled per column (:func:`au_scale`); with
+    ``encoding.au_contrast_sd = k > 0`` (default) each scaled value then drives an
+    ON and an OFF input, its deviation from the training mean in s.d. (as the audio
+    contrast code, :func:`contrast_code`).  Without it, every neuron imprinted from
+    a clip is driven most by the clips with the largest action units, whatever
+    their pattern: on RAVDESS validation data a winner-take-all over one imprinted
+    prototype per training clip scores 28 % on the plain rates and 84 % on the
+    ON/OFF code (random split; speaker split 26 % vs 52 %).  Every input is then
+    copied ``encoding.au_copies`` times (:func:`au_rates`).
+
+    Attributes
+    ----------
+    enc : EncodingConfig
+    scale : ndarray, shape (n_columns,)
+    mean, sd : ndarray, shape (n_columns,), or empty
+        Training statistics of the scaled values (contrast code only).
+    """
+
+    enc: EncodingConfig
+    scale: np.ndarray
+    mean: np.ndarray
+    sd: np.ndarray
+
+    @classmethod
+    def fit(cls, values: np.ndarray, enc: EncodingConfig) -> "AUEncoder":
+        """Fit on the *training* clips' values, shape (n, n_columns)."""
+        scale = au_scale(values)
+        empty = np.zeros(0)
+        if enc.au_contrast_sd <= 0:
+            return cls(enc, scale, empty, empty)
+        r = au_rates(values, scale)
+        return cls(enc, scale, r.mean(axis=0), r.std(axis=0))
+
+    @property
+    def channels(self) -> int:
+        """1 (plain rates) or 2 (ON/OFF)."""
+        return 2 if self.mean.size else 1
+
+    def __call__(self, values: np.ndarray) -> np.ndarray:
+        """Input vectors, shape (n, copies * channels * n_columns), values in [0, 1]."""
+        r = au_rates(values, self.scale)
+        if self.mean.size:
+            r = contrast_code(r, self.mean, self.sd, self.enc.au_contrast_sd)
+        return np.tile(r, (1, int(self.enc.au_copies)))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """``au_scale``, ``au_mean``, ``au_sd`` (for a model's ``network.npz``)."""
+        return {"au_scale": self.scale, "au_mean": self.mean, "au_sd": self.sd}
+
+    @classmethod
+    def from_arrays(cls, arrays, enc: EncodingConfig) -> "AUEncoder":
+        """Inverse of :meth:`to_arrays`.  ``au_mean``/``au_sd`` absent or empty (models
+        from before the contrast code): the plain rates, whatever ``enc`` says."""
+        empty = np.zeros(0)
+        mean = np.asarray(arrays.get("au_mean", empty), dtype=np.float64)
+        sd = np.asarray(arrays.get("au_sd", empty), dtype=np.float64)
+        return cls(enc, np.asarray(arrays["au_scale"], dtype=np.float64), mean, sd)
+
+
 def dvs_rates(counts: np.ndarray, rate_percentile: float = 100.0) -> np.ndarray:
     """Input values in [0, 1] of DVS event counts (:func:`stdp_emo.features.dvs.event_counts`).
 

@@ -224,7 +224,7 @@ def evaluate_all(model, root, *, dataset: str | None = None, progress: bool = Tr
         record.write_text("config.toml", to_toml(cfg))
         prep = prepare(cfg, progress=progress, dataset=ds,
                        split_ids=([], [c.id for c in ds.clips]), encoder=model.encoder,
-                       au_scale=model.au_scale)
+                       au_encoder=model.au_encoder)
         for k in set(range(len(ds.clips))) - set(prep.test_idx.tolist()):
             skipped[ds.clips[k].id] = "no usable video"
         ev = evaluate_frozen(cfg, prep, model.state, progress=progress,

@@ -7,7 +7,7 @@ A model directory holds plain files only, never pickles:
                   (n_neurons,, volt), ``assignments`` and ``vote_weights`` of the labelled
                   layer (n_neurons,), the encoding fitted on the training split (audio
                   ``scale_low``/``scale_high``/``code_mean``/``code_sd``, action-unit
-                  ``au_scale``)
+                  ``au_scale``/``au_mean``/``au_sd``)
 ``model.json``    ``schema``, classes, input shapes, split ids, fallback class, provenance
 
 It is written into a temporary directory and renamed into place, so an interrupted
@@ -49,6 +49,7 @@ CONFIG, NETWORK, INFO = MODEL_FILES
 AUDIO_ENCODING = ("scale_low", "scale_high", "code_mean", "code_sd")
 """Arrays of the fitted audio encoding (:meth:`stdp_emo.encoding.AudioEncoder.to_arrays`)."""
 AU_SCALE = "au_scale"
+AU_ENCODING = (AU_SCALE, "au_mean", "au_sd")     # AUEncoder.to_arrays (mean/sd: contrast code)
 _LABEL_ARRAYS = ("assignments", "vote_weights")
 
 
@@ -81,7 +82,7 @@ class TrainedModel:
         Per-neuron vote weights (None: a model from before votes, the DC15 mean vote).
     encoding : dict
         Arrays of the encoding fitted on the training split (see :data:`AUDIO_ENCODING`,
-        :data:`AU_SCALE`).
+        :data:`AU_ENCODING`).
     fallback_class : int
         Class predicted for a sample none of whose labelled neurons fired.
     provenance : dict
@@ -180,10 +181,13 @@ class TrainedModel:
         return AudioEncoder.from_arrays(self.encoding, self.config.encoding)
 
     @property
-    def au_scale(self) -> np.ndarray | None:
-        """Per-column scale of the action units (visual source ``"au"``), else None."""
-        v = self.encoding.get(AU_SCALE)
-        return None if v is None else np.asarray(v, dtype=np.float64)
+    def au_encoder(self):
+        """The fitted :class:`~stdp_emo.encoding.AUEncoder` (visual source ``"au"``), else None."""
+        if AU_SCALE not in self.encoding:
+            return None
+        from .encoding import AUEncoder
+
+        return AUEncoder.from_arrays(self.encoding, self.config.encoding)
 
     def data_config(self, root: str | Path | None = None) -> config_mod.ExperimentConfig:
         """The config with its data read from ``root`` (default: where it was trained)."""
@@ -317,7 +321,7 @@ class TrainedModel:
                     arrays["assignments"], info["classes"],
                     Split(list(info["split"]["train_ids"]), list(info["split"]["test_ids"])),
                     vote_weights=arrays.get("vote_weights"),
-                    encoding={k: arrays[k] for k in (*AUDIO_ENCODING, AU_SCALE) if k in arrays},
+                    encoding={k: arrays[k] for k in (*AUDIO_ENCODING, *AU_ENCODING) if k in arrays},
                     fallback_class=int(info.get("fallback_class", 0)),
                     provenance={k: v for k, v in info.items() if k not in _INFO_KEYS},
                     path=path)

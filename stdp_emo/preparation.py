@@ -15,7 +15,7 @@ from .config import ExperimentConfig
 from .datasets import load_dataset
 from .datasets.base import Dataset
 from .datasets.splits import split
-from .encoding import AudioEncoder, audio_input_shape, dvs_rates
+from .encoding import AudioEncoder, AUEncoder, audio_input_shape, dvs_rates
 from .errors import DataError
 from .features.audio import extract_dataset, speaker_normalise
 from .network.composition import Composition, composition_for, modalities
@@ -48,7 +48,7 @@ class Prepared:
     feature_seconds: float
     modality: str = "audio"     # the mode: audio, visual, early_fusion or crossmodal
     feature_info: dict | None = None
-    au_scale: np.ndarray | None = None     # visual source "au": per-column scale (training split)
+    au_encoder: AUEncoder | None = None     # visual source "au": fitted on the training split
 
     @property
     def topology(self) -> ConvTopology:
@@ -85,7 +85,7 @@ def experiment_split(dataset: Dataset, d) -> tuple[np.ndarray, np.ndarray]:
 
 def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | None = None,
             split_ids: tuple[list[str], list[str]] | None = None,
-            encoder: AudioEncoder | None = None, au_scale: np.ndarray | None = None) -> Prepared:
+            encoder: AudioEncoder | None = None, au_encoder: AUEncoder | None = None) -> Prepared:
     """Load data, split, extract and scale features (scaling fitted on the training split).
 
     Parameters
@@ -94,8 +94,8 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         Re-use a stored split (evaluation of a saved model) instead of drawing one.
     encoder : AudioEncoder, optional
         Re-use a stored audio encoding (scaling, code statistics) instead of fitting one.
-    au_scale : ndarray, optional
-        Visual source ``"au"``: re-use a stored action-unit scale.
+    au_encoder : AUEncoder, optional
+        Visual source ``"au"``: re-use a stored action-unit encoding.
     """
     d = cfg.data
     if dataset is None:
@@ -124,8 +124,6 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
     inputs, shapes = {}, {}
     if "visual" in modalities(mode) and cfg.visual.source == "au":
         from .datasets import action_units as au
-        from .encoding import au_rates
-        from .encoding import au_scale as fit_au_scale
 
         table = au.load(cfg.visual.au_csv or au.default_path(dataset.root))
         values, usable = table.pair(c.id for c in dataset.clips)
@@ -133,10 +131,10 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
             train_idx, test_idx, usable, training=split_ids is None,
             why=lambda tr, te: f"{table.path}: no action units for the clips of {dataset.root} "
                                f"(trial ids like {dataset.clips[0].id})")
-        if au_scale is None:
-            au_scale = fit_au_scale(values[train_idx])
-        inputs["visual"] = au_rates(values, au_scale, cfg.encoding.au_copies)
-        shapes["visual"] = (cfg.encoding.au_copies, len(table.columns), 1)
+        if au_encoder is None:
+            au_encoder = AUEncoder.fit(values[train_idx], cfg.encoding)
+        inputs["visual"] = au_encoder(values)
+        shapes["visual"] = (cfg.encoding.au_copies, au_encoder.channels * len(table.columns), 1)
         info = {"source": "au", "file": str(table.path),
                 "description": au.describe(int(usable.sum()), len(dataset)),
                 "clips_without_au": [c.id for c, ok in zip(dataset.clips, usable) if not ok]}
@@ -178,7 +176,7 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         encoder = None
     feature_seconds = time.perf_counter() - t0
     return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, encoder,
-                    composition_for(cfg, shapes), feature_seconds, mode, info, au_scale)
+                    composition_for(cfg, shapes), feature_seconds, mode, info, au_encoder)
 
 
 def keep_usable(train_idx, test_idx, usable: np.ndarray, *, training: bool, why):
@@ -255,5 +253,5 @@ def prepare_for_model(model, root: str | None = None, progress: bool = True,
                             f"{sorted(set(sample_ids) - {dataset.clips[k].id for k in keep})}")
         dataset, split_ids = dataset.subset(keep), ([], list(sample_ids))
     prep = prepare(cfg, progress=progress, dataset=dataset, split_ids=split_ids,
-                   encoder=model.encoder, au_scale=model.au_scale)
+                   encoder=model.encoder, au_encoder=model.au_encoder)
     return cfg, prep

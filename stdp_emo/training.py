@@ -220,8 +220,8 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         }
         encoding = (prep.encoder.to_arrays() if prep.encoder is not None else
                     {k: np.zeros(0) for k in ("scale_low", "scale_high", "code_mean", "code_sd")})
-        if prep.au_scale is not None:
-            encoding["au_scale"] = prep.au_scale
+        if prep.au_encoder is not None:
+            encoding.update(prep.au_encoder.to_arrays())
         model = TrainedModel(
             cfg, {m: t.input_shape for m, t in comp.topologies.items()}, state,
             ev["assignments"], list(prep.dataset.classes),

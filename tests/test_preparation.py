@@ -64,10 +64,54 @@ def test_prepare_pairs_action_units_and_leaves_out_clips_without_them(tmp_path):
     ids = {prep.dataset.clips[k].id for k in np.r_[prep.train_idx, prep.test_idx]}
     assert missing not in ids and len(ids) == 31
     x = prep.inputs["visual"]
-    assert x.shape == (32, 6) and x.min() >= 0 and x.max() <= 1
-    np.testing.assert_array_equal(x[:, :3], x[:, 3:])                   # 2 copies
-    assert prep.composition.projection("visual_input_to_visual_exc").n_synapses == 3 * 6
-    assert prep.au_scale.shape == (3,)
+    # ON/OFF contrast code (default): 3 units x 2 channels x 2 copies
+    assert x.shape == (32, 12) and x.min() >= 0 and x.max() <= 1
+    np.testing.assert_array_equal(x[:, :6], x[:, 6:])                   # 2 copies
+    on, off = x[:, :3], x[:, 3:6]
+    assert np.all((on == 0) | (off == 0))                     # a value is above or below the mean
+    assert prep.composition.projection("visual_input_to_visual_exc").n_synapses == 3 * 12
+    enc = prep.au_encoder
+    assert enc.scale.shape == enc.mean.shape == enc.sd.shape == (3,)
+    # fitted on the training clips only
+    from stdp_emo.encoding import au_rates
+
+    np.testing.assert_allclose(enc.mean, au_rates(prep_values(prep), enc.scale)[prep.train_idx]
+                               .mean(axis=0))
+
+
+def prep_values(prep):
+    """The AU values behind ``prep.inputs['visual']`` (first copy, ON minus OFF undone)."""
+    enc = prep.au_encoder
+    x = prep.inputs["visual"][:, :6]
+    z = (x[:, :3] - x[:, 3:]) * enc.enc.au_contrast_sd
+    return (z * enc.sd + enc.mean) * enc.scale
+
+
+def test_prepare_plain_action_unit_rates_with_contrast_off(tmp_path):
+    """``au_contrast_sd = 0``: the scaled values themselves, 0 stays silent."""
+    from stdp_emo.encoding import AUEncoder
+    from stdp_emo.config import EncodingConfig
+
+    values = np.array([[0.0, 2.0], [1.0, 4.0], [3.0, 0.0]])
+    plain = AUEncoder.fit(values, EncodingConfig(au_contrast_sd=0.0, au_copies=1))
+    assert plain.channels == 1
+    x = plain(np.array([[0.0, 0.0], [3.0, 4.0]]))
+    np.testing.assert_array_equal(x[0], 0.0)
+    assert x.shape == (2, 2) and x.max() <= 1
+    onoff = AUEncoder.fit(values, EncodingConfig(au_contrast_sd=2.0, au_copies=1))
+    z = onoff(values)
+    assert onoff.channels == 2 and z.shape == (3, 4)
+    # the training mean itself gives no input; 1 s.d. above it half the ON rate, and
+    # 1 s.d. below it half the OFF rate
+    mean = onoff.scale * onoff.mean
+    np.testing.assert_allclose(onoff(mean[None, :]), 0.0, atol=1e-12)
+    np.testing.assert_allclose(onoff((mean + onoff.scale * onoff.sd)[None, :]), [[.5, .5, 0, 0]])
+    np.testing.assert_allclose(onoff((mean - onoff.scale * onoff.sd)[None, :]), [[0, 0, .5, .5]])
+    # and survives the model's arrays (a model from before the code has no au_mean: plain)
+    again = AUEncoder.from_arrays(onoff.to_arrays(), onoff.enc)
+    np.testing.assert_array_equal(again(values), z)
+    old = AUEncoder.from_arrays({"au_scale": onoff.scale}, onoff.enc)
+    assert old.channels == 1
 
 
 def test_visual_training_without_a_usable_video_stops_before_training(tmp_path):

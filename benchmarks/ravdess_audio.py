@@ -1,6 +1,6 @@
 """Benchmark: unsupervised STDP audio network on real RAVDESS speech (actors 01-20).
 
-Trains on ``../shared/data/ravdess`` (MFCC by default, random stratified 80/20
+Trains on ``../shared/data/ravdess`` (the config's audio features, random stratified 80/20
 split, the paper's protocol), labels, tests, and prints / writes as JSON:
 
 * accuracy and unweighted average recall (UAR) of the unsupervised classifier,
@@ -14,7 +14,7 @@ under 30 min on 2 cores.  Figures are reported as measured, met or not.
 
 Usage::
 
-    python benchmarks/ravdess_audio.py [--root DIR] [--features mfcc|mel]
+    python benchmarks/ravdess_audio.py [--root DIR] [--features mfcc|mel|egemaps]
         [--split random|speaker] [--epochs N] [--seed S] [--config FILE] [--out FILE.json]
 """
 from __future__ import annotations
@@ -35,7 +35,8 @@ DEFAULT_ROOT = REPO.parent / "shared" / "data" / "ravdess"
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT)
-    ap.add_argument("--features", choices=["mfcc", "mel"], default="mfcc")
+    ap.add_argument("--features", choices=["mfcc", "mel", "egemaps"], default=None,
+                    help="audio feature kind (default: the config's; eGeMAPS for the defaults)")
     ap.add_argument("--split", choices=["random", "speaker"], default="random")
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
@@ -62,6 +63,7 @@ def main(argv=None) -> int:
     if args.epochs is not None:
         train_over["epochs"] = args.epochs
     cfg = apply_overrides(cfg, args.set)
+    args.features = args.features or cfg.audio.kind
     cfg = cfg.replace(data={"dataset": "ravdess", "root": str(args.root), "split": args.split,
                             "seed": args.seed,
                             "holdout": "validation" if args.validation else "test"},

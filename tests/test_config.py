@@ -84,7 +84,7 @@ def test_paper_config_is_the_papers_design():
     assert cfg.encoding.audio_code == "image" and cfg.train.vote == "mean"
     assert (cfg.network.window, cfg.network.stride, cfg.network.n_features) == (10, 10, 60)
     assert cfg.network.stdp_rule == "paper" and cfg.train.epochs == 1
-    assert cfg.audio.kind == "mfcc"
+    assert cfg.audio.kind == "mfcc" and cfg.network.fusion_n_neurons == 400
     default = C.ExperimentConfig()
     assert default.encoding.audio_code == "population" and default.audio.kind == "egemaps"
 
@@ -96,6 +96,9 @@ def test_mfcc_config_is_the_previous_default():
     assert (cfg.audio.kind, cfg.encoding.audio_code, cfg.encoding.population_bins) == (
         "mfcc", "population", 16)
     assert cfg.network.dense_n_neurons == 400 and cfg.network.w_init == "samples"
+    # and the action-unit settings its README figures were measured with
+    assert (cfg.encoding.au_contrast_sd, cfg.network.au_n_neurons,
+            cfg.network.fusion_n_neurons) == (0.0, 100, 400)
 
 
 def test_visual_event_camera_fields_read_from_toml(tmp_path):

@@ -93,10 +93,11 @@ def test_substitute_only_takes_identifiers():
         substitute("ge_post += w", w="0.5")
 
 
-def _tiny(b2, inhibition_impl, learning=True, n_features=4, rate_scale=1.0, n_samples=2):
+def _tiny(b2, inhibition_impl, learning=True, n_features=4, rate_scale=1.0, n_samples=2,
+          **net_kw):
     topo = conv_topology((1, 4, 20), (4, 10), (4, 10), n_features)
     enc = EncodingConfig()
-    net_cfg = NetworkConfig(window=10, stride=10, n_features=n_features)
+    net_cfg = NetworkConfig(window=10, stride=10, n_features=n_features, **net_kw)
     ns = build_namespace(net_cfg, enc)
     built = build_single_modality(topo, "audio", ns, learning=learning, rule="paper",
                                   inhibition="window", n_samples=n_samples,
@@ -231,6 +232,26 @@ def test_frozen_response_does_not_depend_on_the_position_in_the_run(runtime_devi
         assert len(per_pos[0]) > 0
         # exc neurons fire again right after the 50 ms block: the boundary case is exercised
         assert all(per_pos[p] == per_pos[0] for p in range(1, n)), name
+
+
+def test_strong_inhibition_keeps_v_above_the_inhibitory_reversal_and_adds_no_spikes(
+        runtime_device):
+    """Many inhibitory spikes at once open a huge conductance (gi ~ 10^3-10^4): forward Euler
+    with dt = 0.5 ms then overshoots E_inh by orders of magnitude, flips sign and fires the
+    whole layer (measured: one validation clip made 47,616 spikes in 768 neurons).  The
+    membrane must stay within [E_inh, E_exc], and more inhibition must not mean more spikes."""
+    b2 = runtime_device
+    spikes = {}
+    for w_inh in (17.0, 3000.0):
+        topo, built = _tiny(b2, "pool", learning=False, rate_scale=3.0, n_samples=1,
+                            w_inh_exc=w_inh, spike_block_ms=5.0)
+        v = b2.StateMonitor(built["audio_exc"], "v", record=True, name="v_audio_exc")
+        built.add(v)
+        built.network.run(400 * b2.ms, namespace={})
+        vm = np.asarray(v.v[:] / b2.mV)
+        assert vm.min() >= -100.0 - 1e-6 and vm.max() <= 0.0 + 1e-6, (w_inh, vm.min(), vm.max())
+        spikes[w_inh] = built.monitors["audio"].num_spikes
+    assert 0 < spikes[3000.0] <= spikes[17.0]
 
 
 @pytest.mark.parametrize("rule", ["trace", "paper"])

@@ -520,10 +520,11 @@ def validate_section(obj, where: str) -> None:
                      "theta_init_mv", "w_exc_inh", "w_inh_exc", "spike_block_ms"):
             if getattr(obj, name) < 0:
                 raise ConfigError(f"{where}.{name}: must be >= 0, got {getattr(obj, name)!r}")
-    for name in ("population_contrast_sd", "au_contrast_sd"):
-        if isinstance(obj, EncodingConfig) and getattr(obj, name) < 0:
-            raise ConfigError(f"{where}.{name}: must be >= 0 (0 = no contrast code), "
-                              f"got {getattr(obj, name)!r}")
+    if isinstance(obj, EncodingConfig):
+        for name in ("population_contrast_sd", "au_contrast_sd"):
+            if getattr(obj, name) < 0:
+                raise ConfigError(f"{where}.{name}: must be >= 0 (0 = no contrast code), "
+                                  f"got {getattr(obj, name)!r}")
     if isinstance(obj, TrainConfig) and obj.eval_workers < 0:
         raise ConfigError(f"{where}.eval_workers: must be >= 0, got {obj.eval_workers}")
     if isinstance(obj, NetworkConfig) and not (obj.cross_p_connect <= 1 and obj.visual_lead_ms >= 0):

@@ -285,10 +285,11 @@ class AUEncoder:
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """Input vectors, shape (n, copies * channels * n_columns), values in [0, 1]."""
-        r = au_rates(values, self.scale)
-        if self.mean.size:
-            r = contrast_code(r, self.mean, self.sd, self.enc.au_contrast_sd)
-        return np.tile(r, (1, int(self.enc.au_copies)))
+        copies = int(self.enc.au_copies)
+        if not self.mean.size:
+            return au_rates(values, self.scale, copies)
+        r = contrast_code(au_rates(values, self.scale), self.mean, self.sd, self.enc.au_contrast_sd)
+        return np.tile(r, (1, copies))      # the layout of au_rates: (copies, inputs), flattened
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """``au_scale``, ``au_mean``, ``au_sd`` (for a model's ``network.npz``)."""

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from _common import REPO, machine_info, write_result  # noqa: E402
+from _common import REPO, apply_overrides, machine_info, write_result  # noqa: E402
 
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "ravdess"
 CONFIGS = {"paper": REPO / "configs" / "paper.toml", "default": None,
@@ -82,7 +82,7 @@ def run_one(cfg_path, split: str, seed: int, args) -> dict:
     from stdp_emo.preparation import prepare
     from stdp_emo.training import train
 
-    cfg = C.load(cfg_path) if cfg_path else C.ExperimentConfig()
+    cfg = apply_overrides(C.load(cfg_path) if cfg_path else C.ExperimentConfig(), args.set)
     cfg = cfg.replace(data={"dataset": "ravdess", "root": str(args.root), "split": split,
                             "seed": seed, "holdout": "validation" if args.validation else "test"},
                       train={"seed": seed, **({"epochs": args.epochs} if args.epochs else {})})
@@ -116,12 +116,24 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=None, help="override the configs' epochs")
     ap.add_argument("--validation", action="store_true",
                     help="evaluate on a validation part of each training split (tuning)")
+    ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="override a config value of every config (TOML literal), "
+                    "e.g. train.eval_workers=1")
     ap.add_argument("--no-egemaps", action="store_true", help="skip the eGeMAPS SVM")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
     if not args.root.is_dir():
         print(f"RAVDESS not found at {args.root}; pass --root", file=sys.stderr)
+        return 2
+    from stdp_emo import config as C
+    from stdp_emo.errors import ConfigError
+
+    try:                                         # refuse a bad --set before any training
+        for c in args.configs:
+            apply_overrides(C.load(CONFIGS[c]) if CONFIGS[c] else C.ExperimentConfig(), args.set)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     result = {"benchmark": "accuracy", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
               "machine": machine_info(), "root": str(args.root),

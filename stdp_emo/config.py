@@ -325,6 +325,14 @@ class NetworkConfig:
         action units (seeds 0 / 1): 1 -> 40.6 / 40.1 %, 30 -> 42.2 / 44.8 %,
         100 -> 21.9 % and 300 -> 19.8 % (seed 0: the audio layer fires 86 / 64 spikes
         per sample and its neurons stop telling classes apart).
+    cross_init : {"random", "cooccurrence"}
+        Cross-modal mode, with imprinting (``w_init = "samples"``): the visual->audio
+        synapses start random (DC15, MBY19: "initialised like the input weights") or
+        from co-occurrence: every audio neuron, imprinted from one training clip, is
+        connected to the ``cross_init_top`` visual neurons that respond most to that
+        clip's face (no labels; :func:`stdp_emo.network.state.cooccurrence_weights`).
+    cross_init_top : int
+        Visual neurons each audio neuron is connected to by ``cross_init = "cooccurrence"``.
     fusion_n_neurons : int
         Early fusion: size of the multimodal excitatory layer (one inhibition pool).
     fusion_from : {"layers", "inputs"}
@@ -378,6 +386,8 @@ class NetworkConfig:
     cross_norm_per_synapse: float = _v(P.CROSS_NORM_PER_SYNAPSE)
     cross_gain: float = _v(P.CROSS_GAIN)
     cross_p_connect: float = _v(P.CROSS_P_CONNECT)
+    cross_init: Literal["random", "cooccurrence"] = "random"
+    cross_init_top: int = int(_v(P.CROSS_INIT_TOP))
     fusion_n_neurons: int = int(_v(P.FUSION_N_NEURONS))
     fusion_from: Literal["layers", "inputs"] = "inputs"
     fusion_norm_per_synapse: float = _v(P.FUSION_NORM_PER_SYNAPSE)
@@ -510,7 +520,8 @@ def validate_section(obj, where: str) -> None:
                      "epochs", "chunk_size", "w_max", "norm_per_synapse", "crop_size",
                      "upsample_factor", "fusion_n_neurons", "cross_norm_per_synapse", "cross_gain",
                      "fusion_norm_per_synapse", "cross_p_connect", "dense_n_neurons",
-                     "population_bins", "population_sigma_bins", "au_n_neurons", "au_copies"})
+                     "population_bins", "population_sigma_bins", "au_n_neurons", "au_copies",
+                     "cross_init_top"})
         if positive and not isinstance(v, str) and v <= 0:
             raise ConfigError(f"{where}.{f.name}: must be > 0, got {v!r}")
     if isinstance(obj, NetworkConfig):

@@ -76,3 +76,36 @@ def test_imprinting_uses_every_sample_equally_often_when_neurons_outnumber_them(
     many = imprint_picks(10, 25, rng)
     counts = np.bincount(many, minlength=10)
     assert counts.sum() == 25 and counts.min() == 2 and counts.max() == 3
+
+
+def test_cooccurrence_imprint_links_each_audio_neuron_to_the_visual_neurons_of_its_clips_face():
+    net = NetworkConfig(w_init="samples", cross_init="cooccurrence", cross_init_top=2)
+    topo = {"audio": conv_topology((1, 4, 5), (4, 5), (4, 5), 6),
+            "visual": conv_topology((1, 6, 1), (6, 1), (6, 1), 6)}
+    comp = compose("crossmodal", topo, net)
+    rng = np.random.default_rng(2)
+    audio = rng.random((6, 20)) ** 4
+    faces = np.eye(6)[[3, 0, 5, 1, 4, 2]] + 0.05         # clip c shows face pattern perm[c]
+    st = initial_state(comp, net, seed=4, samples={"audio": audio, "visual": faces})
+    pa = comp.projection("audio_input_to_audio_exc")
+    wa = np.zeros((6, 20))
+    wa[pa.post, pa.pre] = st.weights[pa.name]
+    clip_of_audio = np.corrcoef(np.r_[wa, audio])[:6, 6:].argmax(axis=1)
+    pv = comp.projection("visual_input_to_visual_exc")
+    wv = np.zeros((6, 6))
+    wv[pv.post, pv.pre] = st.weights[pv.name]
+    response = faces[clip_of_audio] @ wv.T                # (audio neuron, visual neuron)
+    pc = comp.projection("visual_exc_to_audio_exc")
+    wc = np.zeros((6, 6))                                 # (audio neuron, visual neuron)
+    wc[pc.post, pc.pre] = st.weights[pc.name]
+    np.testing.assert_allclose(wc.sum(axis=1), pc.norm_total)
+    assert wc.max() <= net.w_max
+    for j in range(6):
+        strong = set(np.argsort(-wc[j])[:2])
+        assert strong == set(np.argsort(-response[j])[:2])          # the best-matching two
+        assert wc[j, sorted(strong)].min() > 100 * np.delete(wc[j], sorted(strong)).max()
+    # the input imprint is the same as without it
+    plain = initial_state(comp, NetworkConfig(w_init="samples"), seed=4,
+                          samples={"audio": audio, "visual": faces})
+    np.testing.assert_array_equal(plain.weights[pa.name], st.weights[pa.name])
+    assert not np.allclose(plain.weights[pc.name], st.weights[pc.name])

@@ -73,6 +73,55 @@ def imprint_picks(n_samples: int, n_neurons: int, rng: np.random.Generator) -> n
     return np.concatenate([rng.permutation(n_samples) for _ in range(rounds)])[:n_neurons]
 
 
+def layer_responses(comp: Composition, layer: str, weights: dict, x: np.ndarray) -> np.ndarray:
+    """Expected drive ``x . w_k`` of every neuron ``k`` of ``layer`` from its input, per row of ``x``.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_rows, n_inputs)
+        Input values (in [0, 1]) of the layer's input ``<layer>_input``.
+
+    Returns
+    -------
+    ndarray, shape (n_rows, n_neurons)
+    """
+    from scipy.sparse import csr_matrix
+
+    p = next(q for q in comp.projections if q.source == f"{layer}_input" and q.target == layer)
+    w = csr_matrix((weights[p.name], (p.post, p.pre)),
+                   shape=(comp.layer(layer).n_neurons, x.shape[1]))
+    return np.asarray((w @ np.asarray(x, float).T).T)
+
+
+def cooccurrence_weights(comp: Composition, p, weights: dict, samples: dict, picks: dict,
+                         net: NetworkConfig, rng: np.random.Generator) -> np.ndarray:
+    """Imprinted weights of an excitatory -> excitatory projection (``visual_exc`` -> ``audio``).
+
+    Every target neuron imprinted one training clip (``picks``); it is connected to the
+    ``net.cross_init_top`` source neurons whose imprinted input weights respond most to
+    *the same clip's* source input (its face): the synapses Hebbian learning would
+    strengthen had that clip been presented, so no labels are used, only the pairing
+    of the two modalities of a clip.  The other synapses keep the DC15 random part
+    (scaled like the input imprint's); every column is then normalised to
+    ``p.norm_total`` and clipped at ``w_max``.
+
+    Returns
+    -------
+    ndarray, shape (p.n_synapses,), in the order of ``p.pre`` / ``p.post``.
+    """
+    src = p.source[: -len("_exc")]
+    x = np.asarray(samples[src], float)[picks[p.target]]         # the target's imprint clips
+    score = layer_responses(comp, src, weights, x)[p.post, p.pre]
+    order = np.lexsort((-score, p.post))                          # by target, best first
+    post_sorted = p.post[order]
+    rank = np.empty(p.n_synapses, np.int64)
+    rank[order] = np.arange(p.n_synapses) - np.searchsorted(post_sorted, post_sorted)
+    w = (rank < net.cross_init_top).astype(float) + weights[p.name] * 1e-3
+    n_post = comp.layer(p.target).n_neurons
+    total = np.bincount(p.post, weights=w, minlength=n_post)
+    return np.minimum(w * (p.norm_total / np.maximum(total, 1e-12))[p.post], net.w_max)
+
+
 def initial_state(comp: Composition, net: NetworkConfig, seed: int,
                   samples: dict | None = None) -> NetworkState:
     """Initial weights and theta ``theta_init``.
@@ -83,7 +132,8 @@ def initial_state(comp: Composition, net: NetworkConfig, seed: int,
     while there are enough, no labels), at the synapses it has, plus the DC15
     random part scaled by ``w_init_max`` times the mean of that code, and is then
     scaled to its column sum ``norm_total`` and clipped at ``w_max``.  Other
-    projections (visual -> audio, exc -> multimodal) start random as in DC15.
+    projections (visual -> audio, exc -> multimodal) start random as in DC15, except
+    with ``net.cross_init = "cooccurrence"``: see :func:`cooccurrence_weights`.
 
     Parameters
     ----------
@@ -112,6 +162,11 @@ def initial_state(comp: Composition, net: NetworkConfig, seed: int,
             total = np.bincount(p.post, weights=w, minlength=n_post)
             w = w * (p.norm_total / np.maximum(total, 1e-12))[p.post]
             weights[p.name] = np.minimum(w, net.w_max)
+        if net.cross_init == "cooccurrence":
+            for p in comp.projections:
+                if p.source.endswith("_exc") and p.target in picks:
+                    weights[p.name] = cooccurrence_weights(comp, p, weights, samples, picks,
+                                                           net, rng)
     theta = {layer.name: np.full(layer.n_neurons, net.theta_init_mv * 1e-3)
              for layer in comp.layers}
     return NetworkState(weights, theta)

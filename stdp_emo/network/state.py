@@ -73,6 +73,12 @@ def imprint_picks(n_samples: int, n_neurons: int, rng: np.random.Generator) -> n
     return np.concatenate([rng.permutation(n_samples) for _ in range(rounds)])[:n_neurons]
 
 
+def _normalised(w: np.ndarray, p, n_post: int, w_max: float) -> np.ndarray:
+    """``w`` scaled to the column sum ``p.norm_total`` of every target neuron, clipped at ``w_max``."""
+    total = np.bincount(p.post, weights=w, minlength=n_post)
+    return np.minimum(w * (p.norm_total / np.maximum(total, 1e-12))[p.post], w_max)
+
+
 def layer_responses(comp: Composition, layer: str, weights: dict, x: np.ndarray) -> np.ndarray:
     """Expected drive ``x . w_k`` of every neuron ``k`` of ``layer`` from its input, per row of ``x``.
 
@@ -94,15 +100,15 @@ def layer_responses(comp: Composition, layer: str, weights: dict, x: np.ndarray)
 
 
 def cooccurrence_weights(comp: Composition, p, weights: dict, samples: dict, picks: dict,
-                         net: NetworkConfig, rng: np.random.Generator) -> np.ndarray:
+                         net: NetworkConfig) -> np.ndarray:
     """Imprinted weights of an excitatory -> excitatory projection (``visual_exc`` -> ``audio``).
 
     Every target neuron imprinted one training clip (``picks``); it is connected to the
     ``net.cross_init_top`` source neurons whose imprinted input weights respond most to
     *the same clip's* source input (its face): the synapses Hebbian learning would
     strengthen had that clip been presented, so no labels are used, only the pairing
-    of the two modalities of a clip.  The other synapses keep the DC15 random part
-    (scaled like the input imprint's); every column is then normalised to
+    of the two modalities of a clip.  Every synapse keeps 1e-3 of its DC15 random
+    weight (which breaks ties); every column is then normalised to
     ``p.norm_total`` and clipped at ``w_max``.
 
     Returns
@@ -117,9 +123,7 @@ def cooccurrence_weights(comp: Composition, p, weights: dict, samples: dict, pic
     rank = np.empty(p.n_synapses, np.int64)
     rank[order] = np.arange(p.n_synapses) - np.searchsorted(post_sorted, post_sorted)
     w = (rank < net.cross_init_top).astype(float) + weights[p.name] * 1e-3
-    n_post = comp.layer(p.target).n_neurons
-    total = np.bincount(p.post, weights=w, minlength=n_post)
-    return np.minimum(w * (p.norm_total / np.maximum(total, 1e-12))[p.post], net.w_max)
+    return _normalised(w, p, comp.layer(p.target).n_neurons, net.w_max)
 
 
 def initial_state(comp: Composition, net: NetworkConfig, seed: int,
@@ -159,14 +163,11 @@ def initial_state(comp: Composition, net: NetworkConfig, seed: int,
                 picks[p.target] = imprint_picks(len(x), n_post, rng)
             w = x[picks[p.target][p.post], p.pre]
             w = w + weights[p.name] * max(float(x.mean()), 1e-3)
-            total = np.bincount(p.post, weights=w, minlength=n_post)
-            w = w * (p.norm_total / np.maximum(total, 1e-12))[p.post]
-            weights[p.name] = np.minimum(w, net.w_max)
+            weights[p.name] = _normalised(w, p, n_post, net.w_max)
         if net.cross_init == "cooccurrence":
             for p in comp.projections:
                 if p.source.endswith("_exc") and p.target in picks:
-                    weights[p.name] = cooccurrence_weights(comp, p, weights, samples, picks,
-                                                           net, rng)
+                    weights[p.name] = cooccurrence_weights(comp, p, weights, samples, picks, net)
     theta = {layer.name: np.full(layer.n_neurons, net.theta_init_mv * 1e-3)
              for layer in comp.layers}
     return NetworkState(weights, theta)

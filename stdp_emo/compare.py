@@ -311,7 +311,7 @@ def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, n
         The new ``compare.json`` content.
     """
     from .config import load as load_config
-    from .records import load_compare
+    from .records import load_compare, resolve_recorded
 
     run_dir = Path(run_dir)
     result = load_compare(run_dir)
@@ -328,8 +328,9 @@ def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, n
                     or (modes is not None and r["mode"] not in modes)):
                 continue
             log.info("robustness of %s (%s) seed %d", *key)
-            rob += robustness_of_model(r["model_dir"], r["mode"], r["features"], r["seed"],
-                                       progress=progress, noise_rates=noise_rates, snrs=snrs)
+            rob += robustness_of_model(resolve_recorded(r["model_dir"], run_dir), r["mode"],
+                                       r["features"], r["seed"], progress=progress,
+                                       noise_rates=noise_rates, snrs=snrs)
             info = {k: result[k] for k in ("dataset", "description", "n_train", "n_test")
                     if k in result}
             result = _write(record, cfg, proto["modes"], proto["features"], proto["seeds"],

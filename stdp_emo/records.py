@@ -110,14 +110,37 @@ def load_metrics(run_dir: str | Path) -> dict:
     return metrics
 
 
+def resolve_recorded(path: str | Path, run_dir: str | Path) -> Path:
+    """A path stored in a run record, found again from any working folder.
+
+    Records store paths as they were given when the run was made (by default
+    relative to the folder it ran from, e.g. ``models/<name>``). Such a path
+    is tried as it stands, then against each folder above ``run_dir`` (the
+    record lives at ``<root>/runs/<dataset>/<stamp>_<tag>/``, so ``<root>``
+    is one of them). The first candidate that exists is returned; when none
+    does, the path as recorded.
+    """
+    path = Path(path)
+    if path.is_absolute() or path.exists():
+        return path
+    for parent in Path(run_dir).resolve().parents:
+        if (parent / path).exists():
+            return parent / path
+    return path
+
+
 def find_model_dir(run_dir: str | Path, metrics: dict | None = None) -> Path | None:
-    """The model a run belongs to: ``run_dir/model.json {"model_dir"}`` or ``metrics["model_dir"]``."""
+    """The model a run belongs to: ``run_dir/model.json {"model_dir"}`` or ``metrics["model_dir"]``.
+
+    A relative recorded path is resolved with `resolve_recorded`, so the
+    model is found whichever folder the caller runs from.
+    """
     run_dir = Path(run_dir)
     ref = read_json(run_dir / "model.json", required=False)
     path = ref.get("model_dir") if isinstance(ref, dict) else None
     if not path and metrics:
         path = metrics.get("model_dir")
-    return Path(path) if path else None
+    return resolve_recorded(path, run_dir) if path else None
 
 
 def load_compare(run_dir: str | Path) -> dict:

@@ -1,4 +1,6 @@
 """Compare tables from hand-made metrics, robustness conditions, checkpoints (no network)."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -165,12 +167,19 @@ def test_add_robustness_to_a_finished_compare_run(tmp_path, monkeypatch):
                  "level": None, "accuracy": 0.5} for c in ("clean", "vision_missing")]
 
     monkeypatch.setattr(cmp, "robustness_of_model", fake)
+    # the record's relative model paths are found from another working folder
+    (tmp_path / "models" / "audio_mfcc_0").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
     res = cmp.add_robustness(run_dir, seeds=[0])
     # audio, early fusion, cross-modal x mfcc/mel of seed 0; never visual-only or other seeds
     assert sorted(c[1:] for c in calls) == sorted(
         (m, f, 0) for m in ("audio", "early_fusion", "crossmodal") for f in ("mfcc", "mel"))
-    assert calls[0][0] == next(r["model_dir"] for r in data["runs"]
-                               if (r["mode"], r["features"], r["seed"]) == calls[0][1:])
+    got = {c[1:]: Path(c[0]) for c in calls}
+    assert got[("audio", "mfcc", 0)] == (tmp_path / "models" / "audio_mfcc_0").resolve()
+    assert got[("crossmodal", "mel", 0)] == Path(next(
+        r["model_dir"] for r in data["runs"] if (r["mode"], r["features"], r["seed"])
+        == ("crossmodal", "mel", 0)))                       # not on disk: passed on as recorded
     on_disk = json.loads((run_dir / "compare.json").read_text())
     assert len(on_disk["robustness"]) == 12 == len(res["robustness"])
     assert "## Robustness" in (run_dir / "compare.md").read_text()

@@ -44,8 +44,8 @@ def test_imprinted_neurons_start_from_distinct_training_clips():
         initial_state(comp, net, seed=1)
 
 
-def test_only_input_projections_are_imprinted():
-    net = NetworkConfig(w_init="samples")
+def test_only_input_projections_are_imprinted_with_random_cross_init():
+    net = NetworkConfig(w_init="samples", cross_init="random")
     comp = _comp(net, "crossmodal")
     samples = {"audio": np.ones((4, 20)), "visual": np.ones((4, 3))}
     st = initial_state(comp, net, seed=0, samples=samples)

@@ -1,11 +1,13 @@
 """Run records: unique folders, status, log, and the readers of what runs wrote."""
 import json
+from pathlib import Path
 
 import pytest
 
 from stdp_emo.errors import DataError
 from stdp_emo.fileio import atomic_directory, write_text
-from stdp_emo.records import RunRecord, find_model_dir, load_compare, load_metrics
+from stdp_emo.records import (RunRecord, find_model_dir, load_compare, load_metrics,
+                              resolve_recorded)
 
 
 def test_run_records_are_unique(tmp_path):
@@ -57,3 +59,21 @@ def test_readers_give_one_line_errors_and_find_the_model(tmp_path):
     assert find_model_dir(tmp_path, {"model_dir": "/m/a"}).as_posix() == "/m/a"
     (tmp_path / "model.json").write_text(json.dumps({"model_dir": "/m/b"}))
     assert find_model_dir(tmp_path, {"model_dir": "/m/a"}).as_posix() == "/m/b"
+
+
+def test_recorded_relative_model_path_is_found_from_another_folder(tmp_path, monkeypatch):
+    # a run made from <root> records "models/m"; read back from elsewhere it still resolves
+    root = tmp_path / "project"
+    run_dir = root / "runs" / "ravdess" / "20261202_compare"
+    run_dir.mkdir(parents=True)
+    (root / "models" / "m").mkdir(parents=True)
+    (run_dir / "model.json").write_text(json.dumps({"model_dir": "models/m"}))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert find_model_dir(run_dir) == (root / "models" / "m").resolve()
+    assert resolve_recorded("models/m", run_dir) == (root / "models" / "m").resolve()
+    # nothing matches: the recorded path comes back unchanged (callers report it)
+    assert resolve_recorded("models/gone", run_dir) == Path("models/gone")
+    monkeypatch.chdir(root)
+    assert resolve_recorded("models/m", run_dir) == Path("models/m")

@@ -321,11 +321,8 @@ class NetworkConfig:
         Cross-modal mode: conductance a visual->audio synapse opens per unit weight,
         relative to the input synapses (1 = the same, the paper's description).  The
         weights learn and are normalised as before; only their effect on the audio
-        neurons is scaled.  Default 10, chosen on RAVDESS validation data (random
-        split, split seed 0) with facial action units, eGeMAPS audio and the
-        co-occurrence imprint: 5 -> 60.9 % (seed 0), 10 -> 65.1 / 62.0 % (seeds 0 / 1),
-        30 -> 53.1 % (seed 0; the audio layer fires 98 spikes per sample, audio-only 50).
-        With random visual->audio weights (seed 0): 30 -> 52.6 %, 100 -> 41.1 %.
+        neurons is scaled.  Default 10, chosen on RAVDESS validation data (figures in
+        ``network.parameters.CROSS_GAIN``).
     cross_init : {"random", "cooccurrence"}
         Cross-modal mode, with imprinting (``w_init = "samples"``): the visual->audio
         synapses start random (DC15, MBY19: "initialised like the input weights") or,

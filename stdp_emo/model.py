@@ -38,7 +38,7 @@ from .errors import DataError
 from .fileio import atomic_directory, npz_problem, write_json, write_npz, write_text
 from .network.composition import Composition, composition_for, modalities
 from .network.state import NetworkState, theta_key, weight_key
-from .paths import models_home
+from .paths import models_home, resolve_recorded
 
 SCHEMA = 2
 """Version of the ``models/<name>/`` layout written here (``model.json["schema"]``).
@@ -203,6 +203,8 @@ class TrainedModel:
     def metrics(self) -> dict | None:
         """``metrics.json`` of the training run, if its record is still there."""
         run = self.provenance.get("run_dir")
+        if run and self.path is not None:
+            run = resolve_recorded(run, self.path)
         path = Path(run) / "metrics.json" if run else None
         if path is None or not path.is_file():
             return None

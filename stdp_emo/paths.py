@@ -33,3 +33,22 @@ def runs_home() -> Path:
 def cache_home() -> Path:
     """Folder holding compiled simulation code."""
     return _env_dir("STDP_EMO_CACHE", ".cache")
+
+
+def resolve_recorded(path: str | Path, run_dir: str | Path) -> Path:
+    """A path stored in a run record, found again from any working folder.
+
+    Records store paths as they were given when the run was made (by default
+    relative to the folder it ran from, e.g. ``models/<name>``). Such a path
+    is tried as it stands, then against each folder above ``run_dir`` (the
+    record lives at ``<root>/runs/<dataset>/<stamp>_<tag>/``, so ``<root>``
+    is one of them). The first candidate that exists is returned; when none
+    does, the path as recorded.
+    """
+    path = Path(path)
+    if path.is_absolute() or path.exists():
+        return path
+    for parent in Path(run_dir).resolve().parents:
+        if (parent / path).exists():
+            return parent / path
+    return path

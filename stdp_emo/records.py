@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import DataError, StdpEmoError
 from .fileio import make_dir, write_json, write_text, writing
 from .model import safe_name, unique_dir
-from .paths import runs_home
+from .paths import resolve_recorded, runs_home
 
 STATUS = "status.json"
 
@@ -108,25 +108,6 @@ def load_metrics(run_dir: str | Path) -> dict:
     if not isinstance(u, dict) or not {"confusion", "per_class_accuracy"} <= set(u):
         raise DataError(f"{run_dir / 'metrics.json'}: no unsupervised confusion/per_class_accuracy")
     return metrics
-
-
-def resolve_recorded(path: str | Path, run_dir: str | Path) -> Path:
-    """A path stored in a run record, found again from any working folder.
-
-    Records store paths as they were given when the run was made (by default
-    relative to the folder it ran from, e.g. ``models/<name>``). Such a path
-    is tried as it stands, then against each folder above ``run_dir`` (the
-    record lives at ``<root>/runs/<dataset>/<stamp>_<tag>/``, so ``<root>``
-    is one of them). The first candidate that exists is returned; when none
-    does, the path as recorded.
-    """
-    path = Path(path)
-    if path.is_absolute() or path.exists():
-        return path
-    for parent in Path(run_dir).resolve().parents:
-        if (parent / path).exists():
-            return parent / path
-    return path
 
 
 def find_model_dir(run_dir: str | Path, metrics: dict | None = None) -> Path | None:

@@ -253,3 +253,19 @@ def test_sigkill_while_writing_models_leaves_only_complete_models(tmp_path):
     # ... and the next write in that folder removes it (its writer's process is gone)
     make_model().save("after", home=tmp_path)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_training_metrics_are_found_from_another_working_folder(tmp_path, monkeypatch):
+    # a model saved under <root>/models records its run as "runs/..." relative to <root>
+    import json as _json
+
+    from stdp_emo.model import TrainedModel
+    src = TrainedModel.__dict__["metrics"]
+    run = tmp_path / "runs" / "synthetic" / "r1"
+    run.mkdir(parents=True)
+    (run / "metrics.json").write_text(_json.dumps({"n_test": 3}))
+    fake = type("M", (), {"provenance": {"run_dir": "runs/synthetic/r1"},
+                          "path": tmp_path / "models" / "m"})()
+    (tmp_path / "models" / "m").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "models")
+    assert src.fget(fake) == {"n_test": 3}

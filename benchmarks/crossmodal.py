@@ -2,6 +2,10 @@
 
 ``--visual-source au`` (real facial action units, OpenFace clip means, from
 ``../shared/data/ravdess_au``, paired by trial with the audio of ``../shared/data/ravdess``);
+``--visual-source dvs-au-faces``: faces rendered from the same real action units
+(video -> face crop -> event camera -> visual network), made once by
+``stdp-emo synth faces --audio-root ../shared/data/ravdess --au-csv
+../shared/data/ravdess_au/openface_au_clip_means.csv --out datasets/ravdess_au_faces``;
 ``--visual-source dvs`` (default) uses SIMULATED faces:
 
 Runs ``stdp_emo.compare`` (audio-only, visual-only, early fusion, cross-modal;
@@ -41,6 +45,7 @@ from pathlib import Path
 from _common import REPO, apply_overrides, machine_info, write_result
 
 DEFAULT_ROOT = REPO / "datasets" / "ravdess_av"
+AU_FACES_ROOT = REPO / "datasets" / "ravdess_au_faces"
 REAL_ROOT = REPO.parent / "shared" / "data" / "ravdess"
 PAPER = {"audio": 0.803, "early_fusion": 0.813, "crossmodal": 0.836}   # MBY19, RAVDESS, MFCC
 MARGIN = 0.02
@@ -72,6 +77,17 @@ def ordering(per_mode_seed: dict[str, dict[int, float]], means: dict[str, float]
     return out
 
 
+def vote_layer_means(runs: list[dict]) -> dict:
+    """Mode -> voting layers -> {mean, per_seed}: the unsupervised accuracy when each layer
+    alone, or every layer (``all``), is labelled and votes (multimodal runs only)."""
+    out = {}
+    for r in runs:
+        for layers, acc in (r.get("accuracy_by_vote_layers") or {}).items():
+            out.setdefault(r["mode"], {}).setdefault(layers, {})[r["seed"]] = acc
+    return {mode: {layers: {"mean": sum(v.values()) / len(v), "per_seed": v}
+                   for layers, v in by.items()} for mode, by in out.items()}
+
+
 def summary(runs: list[dict], res: dict, *, compare_run_dirs: list[str], data: str | None,
             wall_s: float | None = None, robustness=None) -> dict:
     """The benchmark's result from compare runs (``runs``: compare.json run entries)."""
@@ -95,6 +111,7 @@ def summary(runs: list[dict], res: dict, *, compare_run_dirs: list[str], data: s
                      for row in rows},
         "linear_readout_supervised": {f"{r['mode']}_s{r['seed']}": r.get("linear_readout_supervised")
                                       for r in runs},
+        "accuracy_by_vote_layers": vote_layer_means(runs),
         "paper_accuracy_real_faces": PAPER,
         "target_ordering": ordering(per, means),
         "robustness_summary": res.get("robustness_summary") if robustness is None else robustness,
@@ -137,13 +154,24 @@ def au_svm_baselines(cfg) -> dict:
                                                         seed)}
 
 
+def _au_faces(root: Path) -> bool:
+    """Does ``root``'s README say its faces were rendered from real action units?"""
+    from stdp_emo.datasets.ravdess import AU_FACES_MARK
+
+    try:
+        return AU_FACES_MARK in (root / "README.md").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--root", type=Path, default=None,
                     help=f"RAVDESS-layout folder (default {DEFAULT_ROOT} for faces, "
                     f"{REAL_ROOT} for action units)")
-    ap.add_argument("--visual-source", choices=["dvs", "au"], default="dvs",
-                    help="au: real facial action units beside the real audio; dvs: rendered faces")
+    ap.add_argument("--visual-source", choices=["dvs", "au", "dvs-au-faces"], default="dvs",
+                    help="au: real facial action units beside the real audio; dvs: rendered "
+                    "prototype faces; dvs-au-faces: faces rendered from the real action units")
     ap.add_argument("--modes", nargs="+", default=None,
                     choices=["audio", "visual", "early_fusion", "crossmodal"])
     ap.add_argument("--validation", action="store_true",
@@ -219,7 +247,8 @@ def main(argv=None) -> int:
         write_result(out, f"crossmodal_robustness_{args.robustness_of.name}.json", args.out)
         return 0
     if args.root is None:
-        args.root = REAL_ROOT if args.visual_source == "au" else DEFAULT_ROOT
+        args.root = {"au": REAL_ROOT, "dvs-au-faces": AU_FACES_ROOT}.get(args.visual_source,
+                                                                         DEFAULT_ROOT)
     if args.visual_source == "au":
         from stdp_emo.datasets.action_units import default_path
 
@@ -228,9 +257,15 @@ def main(argv=None) -> int:
                   file=sys.stderr)
             return 2
     elif not args.root.is_dir() or not any(args.root.glob("Actor_*/02-*.mp4")):
+        au_csv = (" --au-csv ../shared/data/ravdess_au/openface_au_clip_means.csv"
+                  if args.visual_source == "dvs-au-faces" else "")
         print(f"{args.root}: no RAVDESS-layout face videos; make them with "
-              f"'stdp-emo synth faces --audio-root ../shared/data/ravdess --out {args.root}'",
-              file=sys.stderr)
+              f"'stdp-emo synth faces --audio-root ../shared/data/ravdess{au_csv} "
+              f"--out {args.root}'", file=sys.stderr)
+        return 2
+    elif args.visual_source == "dvs-au-faces" and not _au_faces(args.root):
+        print(f"{args.root}: its README does not say the faces were rendered from real "
+              "action units (made by 'stdp-emo synth faces --au-csv ...')", file=sys.stderr)
         return 2
 
     from stdp_emo.compare import MODES, compare
@@ -238,14 +273,16 @@ def main(argv=None) -> int:
     cfg = base.replace(data={"dataset": "ravdess", "root": str(args.root), "split": args.split,
                             "max_per_class": args.max_per_class,
                             "holdout": "validation" if args.validation else "test"},
-                      visual={"source": args.visual_source},
+                      visual={"source": "au" if args.visual_source == "au" else "dvs"},
                       train={} if args.epochs is None else {"epochs": args.epochs})
     t0 = time.perf_counter()
     res = compare(cfg, modes=tuple(args.modes or MODES), features=(args.features,),
                   seeds=tuple(args.seeds), robustness=args.robustness, progress=not args.quiet)
-    data = (f"{args.root}: real RAVDESS speech audio + real facial action units (OpenFace, "
-            "clip means)" if args.visual_source == "au" else
-            f"{args.root}: real RAVDESS speech audio + SIMULATED rendered faces")
+    data = f"{args.root}: real RAVDESS speech audio + " + {
+        "au": "real facial action units (OpenFace, clip means)",
+        "dvs-au-faces": "faces rendered from real action units (OpenFace clip means; the "
+                        "pixels are simulated)"}.get(args.visual_source,
+                                                     "SIMULATED rendered faces")
     result = summary(res["runs"], res, wall_s=time.perf_counter() - t0,
                      compare_run_dirs=[str(res["run_dir"])], data=data)
     result["holdout"] = cfg.data.holdout
@@ -255,7 +292,7 @@ def main(argv=None) -> int:
     if args.visual_source == "au":
         result["svm_supervised"] = au_svm_baselines(cfg)
     print(json.dumps(result, indent=2, default=str))
-    tag = "au_" if args.visual_source == "au" else ""
+    tag = {"au": "au_", "dvs-au-faces": "aufaces_"}.get(args.visual_source, "")
     hold = "_validation" if args.validation else ""
     write_result(result, f"crossmodal_{tag}{args.features}_{args.split}{hold}.json", args.out)
     return 0

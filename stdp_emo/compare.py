@@ -43,6 +43,7 @@ def run_entry(mode: str, features: str, seed: int, metrics: dict, run_dir, model
     return {"mode": mode, "features": features, "seed": int(seed),
             "accuracy": u["accuracy"], "uar": u["uar"],
             "polarity_accuracy": (u.get("polarity") or {}).get("accuracy"),
+            "accuracy_by_vote_layers": u.get("accuracy_by_vote_layers"),
             "per_class_accuracy": u["per_class_accuracy"], "confusion": u.get("confusion"),
             "classes": classes,
             "linear_readout_supervised": (metrics.get("linear_readout_supervised") or {}).get("accuracy"),

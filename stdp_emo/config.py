@@ -431,6 +431,12 @@ class TrainConfig:
         fraction of their labelling response that went to their class.  Chosen on
         RAVDESS validation data (trace rule, 2 seeds): mean 31.2 %, normalised
         33.1 %, proportion 34.4 %; every run records all three.
+    vote_layers : {"readout", "all"}
+        Which excitatory neurons are labelled and vote: those of the mode's labelled
+        layer (``readout``, default; the paper's: cross-modal votes with the audio
+        layer that the visual one enhances) or those of every excitatory layer
+        (``all``: cross-modal then also lets the visual neurons vote, a decision-level
+        fusion on top of the cross-modal one).  Multimodal runs record both.
     """
 
     modality: Mode = "audio"
@@ -440,6 +446,7 @@ class TrainConfig:
     eval_workers: int = 0
     device: Literal["cpp_standalone"] = "cpp_standalone"
     vote: Literal["mean", "normalised", "proportion"] = "proportion"
+    vote_layers: Literal["readout", "all"] = "readout"
 
 
 @dataclass(frozen=True)

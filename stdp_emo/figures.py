@@ -43,7 +43,8 @@ def receptive_field_figure_for(model, max_per_class: int = 8):
     """
     model = as_model(model)
     weights, win, layer = model.receptive_fields()
-    a = model.assignments if layer == model.readout else np.full(weights.shape[0], -1)
+    part = model.composition.vote_slice(layer)
+    a = model.assignments[part] if part is not None else np.full(weights.shape[0], -1)
     title = (f"receptive fields of {model.name}\n{int((a >= 0).sum())} of {a.size} "
              f"neurons assigned to an emotion")
     return plotting.receptive_field_figure(weights, win, a, model.classes,

@@ -120,6 +120,41 @@ def score(prep: Prepared, assignments: np.ndarray, label_counts: np.ndarray | No
     return out
 
 
+def accuracy_by_vote_layers(prep: Prepared, label, test, vote: str) -> dict | None:
+    """Unsupervised accuracy when each layer's neurons alone, or all of them, are labelled
+    and vote, on the same spikes (multimodal networks; None for one layer).
+
+    Parameters
+    ----------
+    label, test : PresentResult
+        Frozen labelling and test presentations (``layer_counts`` of every layer).
+    vote : str
+        Vote weighting (``train.vote``).
+
+    Returns
+    -------
+    dict or None
+        Layer name -> accuracy (fraction), and ``"all"`` for every layer together.
+    """
+    comp = prep.composition
+    if label is None or len(comp.layers) < 2:
+        return None
+    classes = len(prep.dataset.classes)
+    y = prep.dataset.labels
+    y_train, y_test = y[prep.train_idx], y[prep.test_idx]
+    options = {layer.name: (layer.name,) for layer in comp.layers}
+    options["all"] = tuple(layer.name for layer in comp.layers)
+    out = {}
+    for option, names in options.items():
+        lc = np.concatenate([label.layer_counts[n] for n in names], axis=1)
+        tc = np.concatenate([test.layer_counts[n] for n in names], axis=1)
+        a = evaluation.assign_labels(lc, y_train, classes)
+        w = evaluation.vote_weights(lc, y_train, a, classes, vote)
+        pred = evaluation.predict(tc, a, classes, fallback=fallback_class(prep), weights=w)
+        out[option] = float(np.mean(pred == y_test))
+    return out
+
+
 def feature_name(cfg: ExperimentConfig) -> str:
     """Short name of a config's input features: ``mfcc``, ``mel``, ``dvs-v2e``, ``mfcc+dvs-v2e``,
     ``mfcc+au`` (real facial action units)."""
@@ -262,14 +297,19 @@ def record_sample(model, sample_id: str, root: str | None = None,
         names[layer.name] = f"{label} excitatory"
         names[f"{layer.name}_inh"] = f"{label} inhibitory"
     groups = {names[k]: (t, i, sizes[k]) for k, (i, t) in spikes.items()}
-    counts = np.bincount(exc_i[exc_t < net.count_ms],
-                         minlength=comp.layer(comp.readout).n_neurons)[None, :]
+    layer_counts = {}
+    for name in comp.vote_layers:
+        i, t = spikes[name]
+        layer_counts[name] = np.bincount(i[t < net.count_ms],
+                                         minlength=comp.layer(name).n_neurons)[None, :]
+    counts = comp.voting_counts(layer_counts)
     classes = list(model.classes)
     pred = evaluation.predict(counts, assignments, len(classes), weights=model.vote_weights,
                               fallback=model.fallback_class)[0]
     multimodal = len(comp.inputs) > 1
     return {"groups": groups, "retries": retry,
-            "assignments": {names[comp.readout]: assignments}, "classes": classes,
+            "assignments": {names[name]: assignments[comp.vote_slice(name)]
+                            for name in comp.vote_layers}, "classes": classes,
             "true": classes[prep.dataset.clips[0].label], "predicted": classes[int(pred)],
             "sample_id": sample_id, "split": which, "present_ms": enc.present_ms,
             "rest_ms": enc.rest_ms, "visual_lead_ms": cfg.network.visual_lead_ms if multimodal else None,

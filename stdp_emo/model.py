@@ -270,6 +270,7 @@ class TrainedModel:
                 "dataset": self.provenance.get("dataset", self.config.data.dataset),
                 "dataset_root": self.provenance.get("dataset_root", ""),
                 "modality": self.mode, "readout": comp.readout,
+                "vote_layers": list(comp.vote_layers),
                 "input_shape": list(self.input_shapes.get(first, ())),
                 "input_shapes": {m: list(s) for m, s in self.input_shapes.items()},
                 "n_neurons": comp.layer(comp.readout).n_neurons,
@@ -356,10 +357,10 @@ class TrainedModel:
         for layer in comp.layers:
             size(theta_key(layer.name), self.state.theta.get(layer.name), layer.n_neurons,
                  "neurons")
-        n_read = comp.layer(comp.readout).n_neurons
-        size("assignments", self.assignments, n_read, f"{comp.readout} neurons")
+        n_read, voters = comp.n_voting, "+".join(comp.vote_layers)
+        size("assignments", self.assignments, n_read, f"{voters} neurons")
         if self.vote_weights is not None:
-            size("vote_weights", self.vote_weights, n_read, f"{comp.readout} neurons")
+            size("vote_weights", self.vote_weights, n_read, f"{voters} neurons")
         if "audio" in modalities(self.mode):
             from .encoding import audio_input_shape
             from .features.audio import n_coefficients, n_frames
@@ -376,8 +377,8 @@ class TrainedModel:
 
 
 #: model.json keys that are fields of TrainedModel (the rest is provenance), and derived ones
-_INFO_KEYS = {"schema", "classes", "modality", "readout", "input_shape", "input_shapes",
-              "n_neurons", "layers", "split", "fallback_class"}
+_INFO_KEYS = {"schema", "classes", "modality", "readout", "vote_layers", "input_shape",
+              "input_shapes", "n_neurons", "layers", "split", "fallback_class"}
 
 
 def as_model(model) -> TrainedModel:

@@ -358,8 +358,10 @@ class PresentResult:
 
     Attributes
     ----------
-    counts : ndarray of int, shape (n_samples, n_neurons)
-        Counts of the labelled (readout) layer at each sample's last presentation.
+    counts : ndarray of int, shape (n_samples, n_voting)
+        Counts of the voting neurons (the labelled layer, or every layer with
+        ``train.vote_layers = "all"``; :meth:`Composition.voting_counts`) at each
+        sample's last presentation.
     presentations : int
         Presentations made, retries included.
     retries : ndarray of int, shape (n_samples,)
@@ -468,8 +470,8 @@ def present(compiled: CompiledNetwork, features, state: NetworkState, *,
     bar.close()
     secs = time.perf_counter() - t0
     stats = _stats(layer_counts, readout, retries, order, enc.min_spikes)
-    return PresentResult(layer_counts[readout], presentations, retries, state, secs, stats,
-                         layer_counts)
+    return PresentResult(comp.voting_counts(layer_counts), presentations, retries, state, secs,
+                         stats, layer_counts)
 
 
 def _stats(layer_counts: dict, readout: str, retries: np.ndarray, order: np.ndarray,
@@ -543,5 +545,5 @@ def present_sharded(comp: Composition, net: NetworkConfig, enc: EncodingConfig, 
         retries[part["order"]] = part["retries"]
     stats = dict(_stats(layer_counts, comp.readout, retries, np.arange(n), enc.min_spikes),
                  workers=len(jobs))
-    return PresentResult(layer_counts[comp.readout], sum(p["presentations"] for p in parts),
+    return PresentResult(comp.voting_counts(layer_counts), sum(p["presentations"] for p in parts),
                          retries, state, time.perf_counter() - t0, stats, layer_counts)

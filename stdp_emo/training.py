@@ -32,7 +32,8 @@ from .config import ExperimentConfig, to_toml
 from .datasets.splits import describe_split
 from .encoding import expected_input_spikes
 from .errors import WriteError
-from .frozen import evaluate_frozen, fallback_class, feature_name, score, synaptic_ops
+from .frozen import (accuracy_by_vote_layers, evaluate_frozen, fallback_class, feature_name,
+                     score, synaptic_ops)
 from .model import Split, TrainedModel
 from .preparation import prepare, rows
 from .records import RunRecord
@@ -195,6 +196,9 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         timings["evaluate_s"] = time.perf_counter() - t0
         results = score(prep, ev["assignments"], ev["label"].counts, ev["test"].counts,
                         cfg.train.seed, ev["weights"])
+        by_layers = accuracy_by_vote_layers(prep, ev["label"], ev["test"], cfg.train.vote)
+        if by_layers is not None:
+            results["unsupervised"]["accuracy_by_vote_layers"] = by_layers
         n_train_pres = sum(s["presentations"] for s in train_stats)
         metrics = {
             "dataset": prep.dataset.name, "description": prep.dataset.description,

@@ -144,3 +144,26 @@ def test_cross_gain_is_on_the_visual_to_audio_projection_only():
         "visual_exc_to_audio_exc": 30.0}
     assert all(p.gain == 1.0 for p in plain.projections)
     assert plain.signature() != gained.signature()           # a separately compiled network
+
+
+def test_all_layers_vote_in_layer_order_and_readout_alone_by_default():
+    from stdp_emo.config import ExperimentConfig
+    from stdp_emo.network.composition import composition_for
+
+    cfg = ExperimentConfig().replace(train={"modality": "crossmodal"},
+                                     visual={"source": "au"}, network={"au_n_neurons": 3})
+    shapes = {"audio": (1, 4, 5), "visual": (1, 35, 2)}
+    alone = composition_for(cfg, shapes)
+    both = composition_for(cfg.replace(train={"vote_layers": "all"}), shapes)
+    n_aud, n_vis = alone.layer("audio").n_neurons, alone.layer("visual").n_neurons
+    assert n_vis == 3 and alone.vote_layers == ("audio",) and alone.n_voting == n_aud
+    assert both.vote_layers == ("audio", "visual") and both.n_voting == n_aud + n_vis
+    assert both.vote_slice("visual") == slice(n_aud, n_aud + n_vis)
+    assert alone.vote_slice("visual") is None
+    counts = {"audio": np.arange(2 * n_aud).reshape(2, n_aud),
+              "visual": -np.arange(2 * n_vis).reshape(2, n_vis)}
+    joined = both.voting_counts(counts)
+    np.testing.assert_array_equal(joined[:, both.vote_slice("audio")], counts["audio"])
+    np.testing.assert_array_equal(joined[:, both.vote_slice("visual")], counts["visual"])
+    assert alone.voting_counts(counts) is counts["audio"]
+    assert both.signature() == alone.signature()       # the same compiled network

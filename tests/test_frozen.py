@@ -21,3 +21,29 @@ def test_synaptic_ops_of_a_hand_made_network():
     # spike drives its inhibitory partner, whose spike reaches the other neuron of the pool
     per_sample = [2.0 * 10 * 2.0 + 4 * 2, 0.0]
     assert out == {"synaptic_ops_per_sample": np.mean(per_sample), "n_synapses": 12}
+
+
+def test_accuracy_by_vote_layers_labels_each_layer_and_all_of_them():
+    """Audio neurons that swap their preference between labelling and test, visual neurons
+    that keep it: the audio layer alone gets every test clip wrong, vision every one right."""
+    from types import SimpleNamespace
+
+    from stdp_emo.config import NetworkConfig
+    from stdp_emo.frozen import accuracy_by_vote_layers
+    from stdp_emo.network.composition import compose
+    from stdp_emo.network.topology import conv_topology
+
+    topo = {"audio": conv_topology((1, 2, 1), (2, 1), (2, 1), 2),
+            "visual": conv_topology((1, 3, 1), (3, 1), (3, 1), 2)}
+    comp = compose("crossmodal", topo, NetworkConfig())
+    labels = np.array([0, 1, 0, 1, 0, 1])
+    prep = SimpleNamespace(composition=comp, train_idx=np.arange(4), test_idx=np.arange(4, 6),
+                           dataset=SimpleNamespace(labels=labels, classes=["a", "b"]))
+    eye = np.eye(2, dtype=int)
+    label = SimpleNamespace(layer_counts={"audio": eye[labels[:4]], "visual": 10 * eye[labels[:4]]})
+    test = SimpleNamespace(layer_counts={"audio": eye[1 - labels[4:]],
+                                         "visual": 10 * eye[labels[4:]]})
+    got = accuracy_by_vote_layers(prep, label, test, "proportion")
+    assert got == {"audio": 0.0, "visual": 1.0, "all": 1.0}
+    single = SimpleNamespace(composition=compose("audio", topo, NetworkConfig()))
+    assert accuracy_by_vote_layers(single, label, test, "proportion") is None

@@ -269,3 +269,27 @@ def test_training_metrics_are_found_from_another_working_folder(tmp_path, monkey
     (tmp_path / "models" / "m").mkdir(parents=True)
     monkeypatch.chdir(tmp_path / "models")
     assert src.fget(fake) == {"n_test": 3}
+
+
+def test_a_model_whose_layers_all_vote_stores_one_label_per_voting_neuron(tmp_path):
+    from stdp_emo.network.composition import composition_for
+
+    cfg = CFG.replace(train={"modality": "crossmodal", "vote_layers": "all"},
+                      visual={"source": "au"}, network={"au_n_neurons": 2})
+    shapes = {"audio": SHAPE, "visual": (1, 35, 2)}
+    comp = composition_for(cfg, shapes)
+    state = NetworkState({p.name: np.full(p.n_synapses, 0.1) for p in comp.projections},
+                         {layer.name: np.zeros(layer.n_neurons) for layer in comp.layers})
+    n = comp.n_voting
+    assert n == 3 + 2
+
+    def model(k):
+        return TrainedModel(cfg, shapes, state, np.arange(k) % 2, ["a", "b"], Split(["x"], ["y"]),
+                            encoding={"scale_low": np.zeros(2), "scale_high": np.ones(2)})
+
+    with pytest.raises(DataError, match=r"'assignments' has 3 entries.*5 audio\+visual neurons"):
+        model(3).save("short", home=tmp_path)
+    back = TrainedModel.load(model(n).save("m", home=tmp_path))
+    assert back.composition.vote_layers == ("audio", "visual")
+    np.testing.assert_array_equal(back.assignments, np.arange(n) % 2)
+    assert json.loads((back.path / "model.json").read_text())["vote_layers"] == ["audio", "visual"]

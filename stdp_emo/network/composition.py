@@ -114,7 +114,11 @@ class Composition:
     topologies : dict
         Modality -> :class:`ConvTopology` of its input -> excitatory projection.
     readout : str
-        Layer whose neurons are labelled and vote.
+        The labelled layer: its spikes decide whether a sample is presented again
+        (``min_spikes``), and by default only its neurons are labelled and vote.
+    voters : tuple of str
+        Layers whose neurons are labelled and vote, in this order (their counts are
+        concatenated); empty: the readout layer alone (``train.vote_layers``).
     """
 
     mode: str
@@ -123,6 +127,32 @@ class Composition:
     projections: list[ProjectionSpec]
     readout: str
     topologies: dict = field(default_factory=dict)
+    voters: tuple = ()
+
+    @property
+    def vote_layers(self) -> tuple[str, ...]:
+        """Layers whose neurons are labelled and vote (counts concatenated in this order)."""
+        return tuple(self.voters) or (self.readout,)
+
+    @property
+    def n_voting(self) -> int:
+        """Neurons that are labelled and vote (the length of a model's assignments)."""
+        return sum(self.layer(name).n_neurons for name in self.vote_layers)
+
+    def vote_slice(self, layer: str) -> slice | None:
+        """Where ``layer``'s neurons lie in the voting neurons (None: it does not vote)."""
+        start = 0
+        for name in self.vote_layers:
+            n = self.layer(name).n_neurons
+            if name == layer:
+                return slice(start, start + n)
+            start += n
+        return None
+
+    def voting_counts(self, layer_counts: dict) -> np.ndarray:
+        """Counts of the voting neurons, ``(n_samples, n_voting)``, from per-layer counts."""
+        parts = [layer_counts[name] for name in self.vote_layers]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
     def layer(self, name: str) -> LayerSpec:
         return next(layer for layer in self.layers if layer.name == name)
@@ -266,4 +296,7 @@ def composition_for(cfg, input_shapes: dict) -> Composition:
         if unused:
             log.warning("[network] window = %d, stride = %d: the %s window positions leave %s "
                         "of the %s input unused", net.window, net.stride, m, unused, m)
-    return compose(cfg.train.modality, topologies, net)
+    comp = compose(cfg.train.modality, topologies, net)
+    if cfg.train.vote_layers == "all":
+        comp.voters = tuple(layer.name for layer in comp.layers)
+    return comp

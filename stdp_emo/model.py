@@ -445,7 +445,8 @@ def _load_config(path: Path) -> config_mod.ExperimentConfig:
 
     Every model's ``config.toml`` lists every field of its version, so a model whose
     ``[encoding]`` has no ``audio_code`` predates the choice and was trained on the
-    feature image (today's default is the population code).
+    feature image (today's default is the population code), and one whose ``[train]``
+    has no ``vote_layers`` labelled its readout layer only.
     """
     import tomllib
 
@@ -453,4 +454,7 @@ def _load_config(path: Path) -> config_mod.ExperimentConfig:
     d = tomllib.loads(path.read_text(encoding="utf-8"))
     if "audio_code" not in d.get("encoding", {}):
         cfg = cfg.replace(encoding={"audio_code": "image"}, train={"vote": "mean"})
+    if "vote_layers" not in d.get("train", {}):
+        # before the choice only the labelled layer voted (today's default: every layer)
+        cfg = cfg.replace(train={"vote_layers": "readout"})
     return cfg

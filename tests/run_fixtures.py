@@ -99,7 +99,8 @@ def crossmodal_model_dir(tmp_path):
     weights["visual_exc_to_audio_exc"] = w
     model = TrainedModel(cfg, {"audio": (1, 8, 40), "visual": (2, 20, 20)},
                          NetworkState(weights, {"audio": np.zeros(16), "visual": np.zeros(16)}),
-                         np.arange(16) % 8, CLASSES, Split(["a"], ["b"]),
+                         # (both layers vote: 16 audio + 16 visual neurons, [train] vote_layers)
+                         np.arange(32) % 8, CLASSES, Split(["a"], ["b"]),
                          encoding={"scale_low": np.zeros(8), "scale_high": np.ones(8)},
                          provenance={"dataset": "synthetic", "run_dir": "x"})
     return model.save("cross", home=tmp_path / "models"), w

@@ -146,15 +146,15 @@ def test_cross_gain_is_on_the_visual_to_audio_projection_only():
     assert plain.signature() != gained.signature()           # a separately compiled network
 
 
-def test_all_layers_vote_in_layer_order_and_readout_alone_by_default():
+def test_all_layers_vote_in_layer_order_by_default_or_the_readout_alone():
     from stdp_emo.config import ExperimentConfig
     from stdp_emo.network.composition import composition_for
 
     cfg = ExperimentConfig().replace(train={"modality": "crossmodal"},
                                      visual={"source": "au"}, network={"au_n_neurons": 3})
     shapes = {"audio": (1, 4, 5), "visual": (1, 35, 2)}
-    alone = composition_for(cfg, shapes)
-    both = composition_for(cfg.replace(train={"vote_layers": "all"}), shapes)
+    alone = composition_for(cfg.replace(train={"vote_layers": "readout"}), shapes)
+    both = composition_for(cfg, shapes)
     n_aud, n_vis = alone.layer("audio").n_neurons, alone.layer("visual").n_neurons
     assert n_vis == 3 and alone.vote_layers == ("audio",) and alone.n_voting == n_aud
     assert both.vote_layers == ("audio", "visual") and both.n_voting == n_aud + n_vis

@@ -293,3 +293,24 @@ def test_a_model_whose_layers_all_vote_stores_one_label_per_voting_neuron(tmp_pa
     assert back.composition.vote_layers == ("audio", "visual")
     np.testing.assert_array_equal(back.assignments, np.arange(n) % 2)
     assert json.loads((back.path / "model.json").read_text())["vote_layers"] == ["audio", "visual"]
+
+
+def test_models_from_before_vote_layers_keep_their_readout_layer_vote(tmp_path):
+    from stdp_emo.network.composition import composition_for
+
+    cfg = CFG.replace(train={"modality": "crossmodal", "vote_layers": "readout"},
+                      visual={"source": "au"}, network={"au_n_neurons": 2})
+    shapes = {"audio": SHAPE, "visual": (1, 35, 2)}
+    comp = composition_for(cfg, shapes)
+    state = NetworkState({p.name: np.full(p.n_synapses, 0.1) for p in comp.projections},
+                         {layer.name: np.zeros(layer.n_neurons) for layer in comp.layers})
+    path = TrainedModel(cfg, shapes, state, np.zeros(3, int), ["a", "b"], Split(["x"], ["y"]),
+                        encoding={"scale_low": np.zeros(2), "scale_high": np.ones(2)}
+                        ).save("old", home=tmp_path)
+    toml = path / "config.toml"
+    text = toml.read_text()
+    assert 'vote_layers = "readout"' in text
+    toml.write_text(text.replace('vote_layers = "readout"\n', ""))
+    back = TrainedModel.load(path)
+    assert back.config.train.vote_layers == "readout"
+    assert back.composition.vote_layers == ("audio",)

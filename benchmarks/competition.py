@@ -99,9 +99,7 @@ def one_nn(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray) -> np.n
 
 def present_frozen(cfg, prep, state, idx: np.ndarray, phase: int, first_k, first_ms) -> dict:
     """Counts (see :func:`early_counts`) of the readout layer for the rows ``idx``, no retries."""
-    from stdp_emo.encoding import input_rates_hz, stream_ids
-    from stdp_emo.network.rng import sample_streams
-    from stdp_emo.simulate import CompiledNetwork, as_inputs
+    from stdp_emo.simulate import CompiledNetwork, as_inputs, chunk_inputs
 
     comp = prep.composition
     feats = as_inputs(comp, prep.inputs)
@@ -113,14 +111,9 @@ def present_frozen(cfg, prep, state, idx: np.ndarray, phase: int, first_k, first
         k = net.chunk_size
         for c0 in range(0, len(idx), k):
             rows_ = idx[c0:c0 + k]
-            rates = {}
-            for spec in comp.inputs:
-                r = np.zeros((k, spec.n_inputs))
-                r[: len(rows_)] = input_rates_hz(np.asarray(feats[spec.name])[rows_], cfg.encoding, 0)
-                rates[spec.name] = r
-            ids = np.zeros(k, np.int64)
-            ids[: len(rows_)] = stream_ids(rows_, np.zeros(len(rows_), np.int64))
-            i, t_ms = net.record(rates, sample_streams(cfg.train.seed, phase, ids), state)[layer]
+            rates, streams = chunk_inputs(comp, feats, rows_, np.zeros(len(rows_), np.int64),
+                                          cfg.encoding, k, cfg.train.seed, phase)
+            i, t_ms = net.record(rates, streams, state)[layer]
             for name, c in early_counts(np.asarray(i), np.asarray(t_ms, float), k, n_neurons,
                                         sample_ms=net.sample_ms, count_ms=net.count_ms,
                                         dt_ms=cfg.encoding.dt_ms, first_k=first_k,

@@ -392,6 +392,35 @@ def as_inputs(comp: Composition, features) -> dict:
     return {comp.inputs[0].name: features}
 
 
+def chunk_inputs(comp: Composition, features: dict, idx: np.ndarray, retry: np.ndarray,
+                 enc: EncodingConfig, k: int, seed: int, phase: int) -> tuple[dict, np.ndarray]:
+    """Input rates and random streams of one chunk of ``k`` slots holding samples ``idx``.
+
+    Parameters
+    ----------
+    features : dict
+        Input name -> values in [0, 1], shape (n_samples, n_inputs).
+    idx, retry : ndarray of int, shape (m,), m <= k
+        Samples of the chunk and their retry numbers; slots after ``m`` stay silent.
+
+    Returns
+    -------
+    rates : dict
+        Input name -> rates in Hz, shape (k, n_inputs).
+    streams : ndarray
+        The chunk's random streams (:func:`stdp_emo.network.rng.sample_streams`).
+    """
+    m = len(idx)
+    rates = {}
+    for spec in comp.inputs:
+        r = np.zeros((k, spec.n_inputs))
+        r[:m] = input_rates_hz(np.asarray(features[spec.name])[idx], enc, retry)
+        rates[spec.name] = r
+    ids = np.zeros(k, dtype=np.int64)
+    ids[:m] = stream_ids(idx, retry)
+    return rates, sample_streams(seed, phase, ids)
+
+
 def present(compiled: CompiledNetwork, features, state: NetworkState, *,
             seed: int, phase: int, order: np.ndarray | None = None, progress: bool = True,
             desc: str = "samples", on_chunk=None, queue=None) -> PresentResult:
@@ -444,14 +473,7 @@ def present(compiled: CompiledNetwork, features, state: NetworkState, *,
         batch, queue = queue[:k], queue[k:]
         idx = np.array([s for s, _ in batch])
         retry = np.array([r for _, r in batch])
-        rates = {}
-        for spec in comp.inputs:
-            r = np.zeros((k, spec.n_inputs))
-            r[: len(batch)] = input_rates_hz(features[spec.name][idx], enc, retry)
-            rates[spec.name] = r
-        ids = np.zeros(k, dtype=np.int64)
-        ids[: len(batch)] = stream_ids(idx, retry)
-        streams = sample_streams(seed, phase, ids)
+        rates, streams = chunk_inputs(comp, features, idx, retry, enc, k, seed, phase)
         counts, new_state = compiled.run_chunk(rates, streams, state)
         if new_state is not None:
             state = new_state

@@ -271,46 +271,39 @@ def test_training_metrics_are_found_from_another_working_folder(tmp_path, monkey
     assert src.fget(fake) == {"n_test": 3}
 
 
-def test_a_model_whose_layers_all_vote_stores_one_label_per_voting_neuron(tmp_path):
+def crossmodal_au_model(vote_layers: str, n_assignments=None) -> TrainedModel:
+    """A cross-modal model on action units (3 audio, 2 visual neurons), consistent unless
+    ``n_assignments`` says otherwise."""
     from stdp_emo.network.composition import composition_for
 
-    cfg = CFG.replace(train={"modality": "crossmodal", "vote_layers": "all"},
+    cfg = CFG.replace(train={"modality": "crossmodal", "vote_layers": vote_layers},
                       visual={"source": "au"}, network={"au_n_neurons": 2})
     shapes = {"audio": SHAPE, "visual": (1, 35, 2)}
     comp = composition_for(cfg, shapes)
     state = NetworkState({p.name: np.full(p.n_synapses, 0.1) for p in comp.projections},
                          {layer.name: np.zeros(layer.n_neurons) for layer in comp.layers})
-    n = comp.n_voting
-    assert n == 3 + 2
+    k = comp.n_voting if n_assignments is None else n_assignments
+    return TrainedModel(cfg, shapes, state, np.arange(k) % 2, ["a", "b"], Split(["x"], ["y"]),
+                        encoding={"scale_low": np.zeros(2), "scale_high": np.ones(2)})
 
-    def model(k):
-        return TrainedModel(cfg, shapes, state, np.arange(k) % 2, ["a", "b"], Split(["x"], ["y"]),
-                            encoding={"scale_low": np.zeros(2), "scale_high": np.ones(2)})
 
+def test_a_model_whose_layers_all_vote_stores_one_label_per_voting_neuron(tmp_path):
     with pytest.raises(DataError, match=r"'assignments' has 3 entries.*5 audio\+visual neurons"):
-        model(3).save("short", home=tmp_path)
-    back = TrainedModel.load(model(n).save("m", home=tmp_path))
+        crossmodal_au_model("all", 3).save("short", home=tmp_path)
+    m = crossmodal_au_model("all")
+    assert m.composition.n_voting == 3 + 2
+    back = TrainedModel.load(m.save("m", home=tmp_path))
     assert back.composition.vote_layers == ("audio", "visual")
-    np.testing.assert_array_equal(back.assignments, np.arange(n) % 2)
+    np.testing.assert_array_equal(back.assignments, np.arange(5) % 2)
     assert json.loads((back.path / "model.json").read_text())["vote_layers"] == ["audio", "visual"]
 
 
 def test_models_from_before_vote_layers_keep_their_readout_layer_vote(tmp_path):
-    from stdp_emo.network.composition import composition_for
-
-    cfg = CFG.replace(train={"modality": "crossmodal", "vote_layers": "readout"},
-                      visual={"source": "au"}, network={"au_n_neurons": 2})
-    shapes = {"audio": SHAPE, "visual": (1, 35, 2)}
-    comp = composition_for(cfg, shapes)
-    state = NetworkState({p.name: np.full(p.n_synapses, 0.1) for p in comp.projections},
-                         {layer.name: np.zeros(layer.n_neurons) for layer in comp.layers})
-    path = TrainedModel(cfg, shapes, state, np.zeros(3, int), ["a", "b"], Split(["x"], ["y"]),
-                        encoding={"scale_low": np.zeros(2), "scale_high": np.ones(2)}
-                        ).save("old", home=tmp_path)
+    path = crossmodal_au_model("readout").save("old", home=tmp_path)
     toml = path / "config.toml"
     text = toml.read_text()
     assert 'vote_layers = "readout"' in text
     toml.write_text(text.replace('vote_layers = "readout"\n', ""))
     back = TrainedModel.load(path)
     assert back.config.train.vote_layers == "readout"
-    assert back.composition.vote_layers == ("audio",)
+    assert back.composition.vote_layers == ("audio",) and back.assignments.size == 3

@@ -47,6 +47,13 @@ from _common import REPO, apply_overrides, machine_info, write_result
 DEFAULT_ROOT = REPO / "datasets" / "ravdess_av"
 AU_FACES_ROOT = REPO / "datasets" / "ravdess_au_faces"
 REAL_ROOT = REPO.parent / "shared" / "data" / "ravdess"
+#: --visual-source -> (default root, what the vision is, result-file tag)
+SOURCES = {
+    "dvs": (DEFAULT_ROOT, "SIMULATED rendered faces", ""),
+    "au": (REAL_ROOT, "real facial action units (OpenFace, clip means)", "au_"),
+    "dvs-au-faces": (AU_FACES_ROOT, "faces rendered from real action units (OpenFace clip "
+                                    "means; the pixels are simulated)", "aufaces_"),
+}
 PAPER = {"audio": 0.803, "early_fusion": 0.813, "crossmodal": 0.836}   # MBY19, RAVDESS, MFCC
 MARGIN = 0.02
 ORDER = ("crossmodal", "early_fusion", "audio")
@@ -169,7 +176,7 @@ def main(argv=None) -> int:
     ap.add_argument("--root", type=Path, default=None,
                     help=f"RAVDESS-layout folder (default {DEFAULT_ROOT} for faces, "
                     f"{REAL_ROOT} for action units)")
-    ap.add_argument("--visual-source", choices=["dvs", "au", "dvs-au-faces"], default="dvs",
+    ap.add_argument("--visual-source", choices=list(SOURCES), default="dvs",
                     help="au: real facial action units beside the real audio; dvs: rendered "
                     "prototype faces; dvs-au-faces: faces rendered from the real action units")
     ap.add_argument("--modes", nargs="+", default=None,
@@ -247,8 +254,7 @@ def main(argv=None) -> int:
         write_result(out, f"crossmodal_robustness_{args.robustness_of.name}.json", args.out)
         return 0
     if args.root is None:
-        args.root = {"au": REAL_ROOT, "dvs-au-faces": AU_FACES_ROOT}.get(args.visual_source,
-                                                                         DEFAULT_ROOT)
+        args.root = SOURCES[args.visual_source][0]
     if args.visual_source == "au":
         from stdp_emo.datasets.action_units import default_path
 
@@ -278,11 +284,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     res = compare(cfg, modes=tuple(args.modes or MODES), features=(args.features,),
                   seeds=tuple(args.seeds), robustness=args.robustness, progress=not args.quiet)
-    data = f"{args.root}: real RAVDESS speech audio + " + {
-        "au": "real facial action units (OpenFace, clip means)",
-        "dvs-au-faces": "faces rendered from real action units (OpenFace clip means; the "
-                        "pixels are simulated)"}.get(args.visual_source,
-                                                     "SIMULATED rendered faces")
+    data = f"{args.root}: real RAVDESS speech audio + {SOURCES[args.visual_source][1]}"
     result = summary(res["runs"], res, wall_s=time.perf_counter() - t0,
                      compare_run_dirs=[str(res["run_dir"])], data=data)
     result["holdout"] = cfg.data.holdout
@@ -292,7 +294,7 @@ def main(argv=None) -> int:
     if args.visual_source == "au":
         result["svm_supervised"] = au_svm_baselines(cfg)
     print(json.dumps(result, indent=2, default=str))
-    tag = {"au": "au_", "dvs-au-faces": "aufaces_"}.get(args.visual_source, "")
+    tag = SOURCES[args.visual_source][2]
     hold = "_validation" if args.validation else ""
     write_result(result, f"crossmodal_{tag}{args.features}_{args.split}{hold}.json", args.out)
     return 0

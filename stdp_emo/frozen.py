@@ -18,7 +18,7 @@ from .config import ExperimentConfig, to_toml
 from .encoding import PHASE_LABEL, PHASE_TEST, input_rates_hz, stream_ids
 from .errors import DataError
 from .model import as_model
-from .network.composition import Composition, modalities
+from .network.composition import Composition, joined_counts, modalities
 from .preparation import Prepared, prepare_for_model, rows
 from .records import RunRecord
 
@@ -146,8 +146,7 @@ def accuracy_by_vote_layers(prep: Prepared, label, test, vote: str) -> dict | No
     options["all"] = tuple(layer.name for layer in comp.layers)
     out = {}
     for option, names in options.items():
-        lc = np.concatenate([label.layer_counts[n] for n in names], axis=1)
-        tc = np.concatenate([test.layer_counts[n] for n in names], axis=1)
+        lc, tc = joined_counts(label.layer_counts, names), joined_counts(test.layer_counts, names)
         a = evaluation.assign_labels(lc, y_train, classes)
         w = evaluation.vote_weights(lc, y_train, a, classes, vote)
         pred = evaluation.predict(tc, a, classes, fallback=fallback_class(prep), weights=w)

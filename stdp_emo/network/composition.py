@@ -151,8 +151,7 @@ class Composition:
 
     def voting_counts(self, layer_counts: dict) -> np.ndarray:
         """Counts of the voting neurons, ``(n_samples, n_voting)``, from per-layer counts."""
-        parts = [layer_counts[name] for name in self.vote_layers]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        return joined_counts(layer_counts, self.vote_layers)
 
     def layer(self, name: str) -> LayerSpec:
         return next(layer for layer in self.layers if layer.name == name)
@@ -186,6 +185,12 @@ class Composition:
                 "layers": [[layer.name, layer.n_neurons] for layer in self.layers],
                 "projections": [[p.name, p.n_synapses] for p in self.projections],
                 "connectivity": h.hexdigest()}
+
+
+def joined_counts(layer_counts: dict, names) -> np.ndarray:
+    """Per-layer counts of the layers ``names`` side by side, ``(n_samples, sum of sizes)``."""
+    parts = [layer_counts[name] for name in names]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
 def _all_to_all(n_pre: int, n_post: int, p: float) -> tuple[np.ndarray, np.ndarray]:

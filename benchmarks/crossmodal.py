@@ -62,7 +62,8 @@ ORDER = ("crossmodal", "early_fusion", "audio")
 def ordering(per_mode_seed: dict[str, dict[int, float]], means: dict[str, float]) -> dict:
     """Does cross-modal > early fusion > audio-only hold by ``MARGIN``, in the mean and per seed?
 
-    Also reports cross-modal against audio-only directly.
+    Also reports cross-modal against audio-only directly, and against late fusion (the
+    audio-only and visual-only networks voting together) when that row exists.
 
     Parameters
     ----------
@@ -72,7 +73,8 @@ def ordering(per_mode_seed: dict[str, dict[int, float]], means: dict[str, float]
         mode -> mean accuracy.
     """
     out = {}
-    for hi, lo in list(zip(ORDER[:-1], ORDER[1:])) + [(ORDER[0], ORDER[-1])]:
+    for hi, lo in list(zip(ORDER[:-1], ORDER[1:])) + [(ORDER[0], ORDER[-1]),
+                                                      (ORDER[0], "late_fusion")]:
         if hi not in means or lo not in means:
             continue
         seeds = sorted(set(per_mode_seed[hi]) & set(per_mode_seed[lo]))

@@ -33,7 +33,10 @@ from .records import RunRecord
 log = logging.getLogger("stdp_emo.compare")
 
 MODE_NAMES = {"audio": "audio-only", "visual": "visual-only", "early_fusion": "early fusion",
-              "crossmodal": "cross-modal"}
+              "crossmodal": "cross-modal", "late_fusion": "late fusion"}
+LATE_FUSION = "late_fusion"
+"""Row derived, not trained: the audio-only and visual-only networks of a seed voting together
+(:mod:`stdp_emo.late_fusion`), the control for what the cross-modal synapses add."""
 
 
 def run_entry(mode: str, features: str, seed: int, metrics: dict, run_dir, model_dir) -> dict:
@@ -50,6 +53,31 @@ def run_entry(mode: str, features: str, seed: int, metrics: dict, run_dir, model
             "energy": metrics.get("energy"),
             "seconds_per_sample": metrics.get("seconds_per_sample"),
             "run_dir": str(run_dir), "model_dir": str(model_dir)}
+
+
+def late_fusion_entry(runs: list[dict], features: str, seed: int, vote: str) -> dict | None:
+    """The :data:`LATE_FUSION` row of one audio feature kind and seed, from the spike counts
+    of that seed's audio-only and visual-only runs (None until both exist)."""
+    from .late_fusion import late_fusion, read_counts
+
+    audio = next((r for r in runs if (r["mode"], r["features"], r["seed"])
+                  == ("audio", features, seed)), None)
+    visual = next((r for r in runs if (r["mode"], r["seed"]) == ("visual", seed)), None)
+    if audio is None or visual is None:
+        return None
+    classes = audio["classes"]
+    m = late_fusion([read_counts(audio["run_dir"]), read_counts(visual["run_dir"])], classes,
+                    vote)
+    return {"mode": LATE_FUSION, "features": features, "seed": int(seed),
+            "accuracy": m["accuracy"], "uar": m["uar"],
+            "polarity_accuracy": m["polarity"]["accuracy"],
+            "accuracy_by_vote_layers": {"audio": m["accuracy_by_part"][0],
+                                        "visual": m["accuracy_by_part"][1],
+                                        "all": m["accuracy"]},
+            "per_class_accuracy": m["per_class_accuracy"], "confusion": m["confusion"],
+            "classes": classes, "linear_readout_supervised": None, "energy": None,
+            "seconds_per_sample": None, "from_runs": [audio["run_dir"], visual["run_dir"]],
+            "run_dir": "", "model_dir": ""}
 
 
 def _mean_std(values: list) -> tuple[float | None, float | None]:
@@ -139,7 +167,9 @@ def markdown_tables(result: dict) -> str:
     out += ["## Audio-only and cross-modal (paper Table I layout)", "",
             _md(["features", f"{ds} audio-only", f"{ds} cross-modal"],
                 [[f.upper(), cell("audio", f), cell("crossmodal", f)] for f in feats]), ""]
-    modes = [m for m in result["protocol"]["modes"]]
+    modes = list(result["protocol"]["modes"])
+    if any(m == LATE_FUSION for m, _ in summ):
+        modes.append(LATE_FUSION)
     out += ["## All modes", "",
             _md(["features"] + [MODE_NAMES.get(m, m) for m in modes],
                 [[f.upper()] + [cell(m, vis_feat if m == "visual" else f) for m in modes]
@@ -286,6 +316,13 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=FEATURE_KINDS, seeds
             if robustness and "audio" in modalities(mode):
                 rob += robustness_of_model(out["model_dir"], mode, kind, seed, progress=progress,
                                            noise_rates=noise_rates, snrs=snrs)
+            if mode in ("audio", "visual"):         # the late-fusion row once both exist
+                for f in features if mode == "visual" else (kind,):
+                    entry = late_fusion_entry(runs, f, seed, cfg.train.vote)
+                    if entry is not None:
+                        runs.append(entry)
+                        log.info("late fusion (%s) seed %d: accuracy %.3f", f, seed,
+                                 entry["accuracy"])
             _write(record, cfg, modes, features, seeds, runs, rob, dataset_info)
         return dict(_write(record, cfg, modes, features, seeds, runs, rob, dataset_info),
                     run_dir=record.path)
@@ -324,7 +361,7 @@ def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, n
     try:
         for r in result["runs"]:
             key = (r["mode"], r["features"], r["seed"])
-            if ("audio" not in modalities(r["mode"]) or key in done
+            if (r["mode"] == LATE_FUSION or "audio" not in modalities(r["mode"]) or key in done
                     or (seeds is not None and r["seed"] not in seeds)
                     or (modes is not None and r["mode"] not in modes)):
                 continue

@@ -183,6 +183,28 @@ def predict(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
     return pred
 
 
+def label_and_predict(label_counts: np.ndarray, y_label: np.ndarray, test_counts: np.ndarray,
+                      n_classes: int, vote: str = "mean", fallback: int = 0) -> np.ndarray:
+    """The whole unsupervised classifier: label neurons on one set of responses, classify another.
+
+    :func:`assign_labels`, then :func:`vote_weights` (``vote``), then :func:`predict`.
+
+    Parameters
+    ----------
+    label_counts : ndarray, shape (n_label, n_neurons)
+        Responses to the labelling samples, classes ``y_label``.
+    test_counts : ndarray, shape (n_test, n_neurons)
+        Responses of the same neurons to the samples to classify.
+
+    Returns
+    -------
+    ndarray of int64, shape (n_test,)
+    """
+    a = assign_labels(label_counts, y_label, n_classes)
+    w = vote_weights(label_counts, y_label, a, n_classes, vote)
+    return predict(test_counts, a, n_classes, fallback=fallback, weights=w)
+
+
 def silent_samples(counts: np.ndarray) -> np.ndarray:
     """Samples that made no excitatory neuron fire.
 

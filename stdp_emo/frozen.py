@@ -146,10 +146,9 @@ def accuracy_by_vote_layers(prep: Prepared, label, test, vote: str) -> dict | No
     options["all"] = tuple(layer.name for layer in comp.layers)
     out = {}
     for option, names in options.items():
-        lc, tc = joined_counts(label.layer_counts, names), joined_counts(test.layer_counts, names)
-        a = evaluation.assign_labels(lc, y_train, classes)
-        w = evaluation.vote_weights(lc, y_train, a, classes, vote)
-        pred = evaluation.predict(tc, a, classes, fallback=fallback_class(prep), weights=w)
+        pred = evaluation.label_and_predict(
+            joined_counts(label.layer_counts, names), y_train,
+            joined_counts(test.layer_counts, names), classes, vote, fallback_class(prep))
         out[option] = float(np.mean(pred == y_test))
     return out
 

@@ -34,6 +34,7 @@ from .encoding import expected_input_spikes
 from .errors import WriteError
 from .frozen import (accuracy_by_vote_layers, evaluate_frozen, fallback_class, feature_name,
                      score, synaptic_ops)
+from .late_fusion import write_counts
 from .model import Split, TrainedModel
 from .preparation import prepare, rows
 from .records import RunRecord
@@ -247,6 +248,10 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         try:
             record.write_json("metrics.json", metrics)
             record.write_json("predictions.json", results["predictions"])
+            y = prep.dataset.labels
+            write_counts(record.path, ev["label"].layer_counts, ev["test"].layer_counts,
+                         split_info["train_ids"], split_info["test_ids"],
+                         y[prep.train_idx], y[prep.test_idx])
             record.write_json("model.json", {"model_dir": str(model_dir)})
         except WriteError as e:
             raise WriteError(f"{e}; the model was written to {model_dir}, but its run record "

@@ -27,3 +27,16 @@ def test_au_faces_source_needs_a_folder_of_faces_rendered_from_action_units(tmp_
     assert crossmodal.main(["--visual-source", "dvs-au-faces", "--root", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert str(tmp_path) in err and "real action units" in err and err.count("\n") == 1
+
+
+def test_ordering_checks_cross_modal_against_late_fusion_when_present():
+    per = {"crossmodal": {0: 0.70, 1: 0.66}, "early_fusion": {0: 0.60, 1: 0.60},
+           "audio": {0: 0.50, 1: 0.50}, "late_fusion": {0: 0.65, 1: 0.65}}
+    means = {m: sum(v.values()) / 2 for m, v in per.items()}
+    got = crossmodal.ordering(per, means)
+    lf = got["crossmodal>late_fusion"]
+    assert lf["per_seed_difference"] == {0: pytest.approx(0.05), 1: pytest.approx(0.01)}
+    assert lf["holds_in_mean"] and not lf["holds_in_every_seed"]      # seed 1: 1 point < 2
+    assert got["crossmodal>early_fusion"]["holds_in_every_seed"]
+    del per["late_fusion"], means["late_fusion"]
+    assert "crossmodal>late_fusion" not in crossmodal.ordering(per, means)

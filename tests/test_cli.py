@@ -24,6 +24,17 @@ def test_train_then_evaluate_tiny_network(isolated, capsys):
     assert conf.shape == (n_classes, n_classes) and conf.sum() == metrics["n_test"]
     split = json.loads((runs[0] / "split.json").read_text())
     assert not set(split["train_ids"]) & set(split["test_ids"])
+    # the recorded spike counts give back the run's own predictions (late fusion reads them)
+    from stdp_emo import evaluation
+    from stdp_emo.config import load
+    from stdp_emo.late_fusion import read_counts
+    counts = read_counts(runs[0])
+    assert counts["label_ids"] == split["train_ids"] and counts["test_ids"] == split["test_ids"]
+    vote = load(runs[0] / "config.toml").train.vote
+    pred = evaluation.label_and_predict(
+        counts["label"]["audio"], counts["y_label"], counts["test"]["audio"], n_classes, vote,
+        int(np.bincount(counts["y_label"], minlength=n_classes).argmax()))
+    assert pred.tolist() == json.loads((runs[0] / "predictions.json").read_text())["y_pred"]
     models = list((isolated / "models").iterdir())
     assert len(models) == 1
     with np.load(models[0] / "network.npz", allow_pickle=False) as z:

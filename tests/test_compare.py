@@ -55,6 +55,16 @@ def test_markdown_tables_hold_the_expected_cells():
     assert csv_text.count("\n") == len(runs) + 1 and csv_text.startswith("mode,features,seed")
 
 
+def test_late_fusion_rows_get_their_own_column():
+    runs = [_run("audio", "mfcc", 0, 0.40), _run("visual", "dvs", 0, 0.30),
+            _run(cmp.LATE_FUSION, "mfcc", 0, 0.55), _run(cmp.LATE_FUSION, "mfcc", 1, 0.45)]
+    md = cmp.markdown_tables(_result(runs))
+    header = next(line for line in md.splitlines() if line.startswith("| features | audio-only"))
+    assert header.rstrip(" |").endswith("late fusion")
+    assert "| MFCC | 40.0 (1 seed) | 30.0 (1 seed) | - | - | 50.0 ± 7.1 |" in md
+    assert "late fusion" not in cmp.markdown_tables(_result(runs[:2]))
+
+
 class _Prep:
     def __init__(self):
         from types import SimpleNamespace

@@ -1,0 +1,125 @@
+"""Late fusion: the decision-level control for the cross-modal network.
+
+Every run record keeps the frozen network's spike counts (``counts.npz``, written
+by :func:`write_counts`): each excitatory layer's counts for the labelling
+(training) samples and the test samples, with the samples' ids and classes.
+:func:`late_fusion` joins the counts of separately trained networks (an
+audio-only and a visual-only network, same split), labels every neuron of
+both, and lets them all vote, exactly as a cross-modal network with
+``[train] vote_layers = "all"`` does, but without any visual -> audio synapse.
+The gap between the two says what the cross-modal synapses add beyond
+combining the two modalities' votes.  Still unsupervised: the labels only
+name the neurons, as in every mode.
+
+``counts.npz``: ``label__<layer>`` (n_label, n_neurons) and ``test__<layer>``
+(n_test, n_neurons) int32 spike counts; ``label_ids``, ``test_ids`` (str);
+``y_label``, ``y_test`` (int, class indices of ``classes`` in metrics.json).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from . import evaluation
+from .errors import DataError
+from .fileio import npz_problem, write_npz
+
+COUNTS = "counts.npz"
+PHASES = ("label", "test")
+
+
+def write_counts(run_dir: str | Path, label_counts: dict, test_counts: dict, label_ids,
+                 test_ids, y_label, y_test) -> Path:
+    """Write a run's frozen spike counts (``layer -> (n_samples, n_neurons)`` dicts)."""
+    arrays = {f"{phase}__{name}": np.asarray(c, dtype=np.int32)
+              for phase, counts in zip(PHASES, (label_counts, test_counts))
+              for name, c in counts.items()}
+    return write_npz(Path(run_dir) / COUNTS, **arrays,
+                     label_ids=np.asarray(list(label_ids), dtype=str),
+                     test_ids=np.asarray(list(test_ids), dtype=str),
+                     y_label=np.asarray(y_label, dtype=np.int64),
+                     y_test=np.asarray(y_test, dtype=np.int64))
+
+
+def read_counts(run_dir: str | Path) -> dict:
+    """A run's ``counts.npz``: ``label`` / ``test`` (layer -> counts), ids and classes.
+
+    Raises
+    ------
+    DataError
+        One line naming the file: missing, unreadable, or inconsistent shapes.
+    """
+    path = Path(run_dir) / COUNTS
+    if not path.is_file():
+        raise DataError(f"{path}: no spike counts (runs made before counts were recorded "
+                        "have none; train again)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except Exception as e:          # noqa: BLE001 - any unreadable archive is one DataError
+        raise DataError(f"{path}: unreadable ({npz_problem(e)})") from None
+    missing = [k for k in ("label_ids", "test_ids", "y_label", "y_test") if k not in arrays]
+    if missing:
+        raise DataError(f"{path}: missing array(s) {missing}")
+    out = {"label_ids": arrays["label_ids"].tolist(), "test_ids": arrays["test_ids"].tolist(),
+           "y_label": arrays["y_label"], "y_test": arrays["y_test"]}
+    for phase in PHASES:
+        layers = {k.split("__", 1)[1]: v for k, v in arrays.items() if k.startswith(f"{phase}__")}
+        n = len(out[f"{phase}_ids"])
+        bad = [k for k, v in layers.items() if v.ndim != 2 or v.shape[0] != n]
+        if not layers or bad:
+            raise DataError(f"{path}: {phase} counts {bad or 'absent'} do not match "
+                            f"{n} {phase} samples")
+        out[phase] = layers
+    if len(out["y_label"]) != len(out["label_ids"]) or len(out["y_test"]) != len(out["test_ids"]):
+        raise DataError(f"{path}: classes and ids differ in length")
+    return out
+
+
+def late_fusion(parts: list[dict], classes, vote: str = "mean") -> dict:
+    """Label every layer of separately trained networks together and let them all vote.
+
+    Parameters
+    ----------
+    parts : list of dict
+        :func:`read_counts` results of runs on the same samples (same ids, same order).
+    classes : sequence of str
+        Class names (index order of ``y_label`` / ``y_test``).
+    vote : str
+        Vote weighting (:data:`~stdp_emo.evaluation.VOTES`).
+
+    Returns
+    -------
+    dict
+        :func:`~stdp_emo.evaluation.metrics` of the joint vote, with
+        ``polarity`` and ``accuracy_by_part`` (each run's own layers voting alone:
+        the single-modality accuracies, re-derived from the same counts).
+
+    Raises
+    ------
+    DataError
+        The runs were not presented the same samples.
+    """
+    if len(parts) < 2:
+        raise DataError("late fusion needs at least two runs")
+    first = parts[0]
+    for p in parts[1:]:
+        for key in ("label_ids", "test_ids"):
+            if p[key] != first[key]:
+                raise DataError(f"late fusion: the runs' {key.replace('_', ' ')} differ "
+                                "(not the same split)")
+    y_label, y_test = first["y_label"], first["y_test"]
+    k = len(classes)
+    fallback = int(np.bincount(y_label, minlength=k).argmax())
+
+    def vote_of(ps):
+        lc = np.concatenate([c for p in ps for c in p["label"].values()], axis=1)
+        tc = np.concatenate([c for p in ps for c in p["test"].values()], axis=1)
+        return evaluation.label_and_predict(lc, y_label, tc, k, vote, fallback)
+
+    pred = vote_of(parts)
+    out = evaluation.metrics(y_test, pred, classes)
+    out["polarity"] = evaluation.polarity_metrics(y_test, pred, classes)
+    out["accuracy_by_part"] = [float(np.mean(vote_of([p]) == y_test)) for p in parts]
+    return out

@@ -1,0 +1,86 @@
+"""Late fusion of separately trained networks' votes, on hand-made spike counts."""
+import numpy as np
+import pytest
+
+from stdp_emo.compare import LATE_FUSION, late_fusion_entry
+from stdp_emo.errors import DataError
+from stdp_emo.late_fusion import COUNTS, late_fusion, read_counts, write_counts
+
+CLASSES = ["a", "b", "c", "d"]
+Y = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+IDS = [f"s{k}" for k in range(8)]
+
+
+def _one_hot_counts(classes_seen, n=5):
+    """Counts (8 samples x 4 neurons): neuron c fires n spikes for class c's samples, if
+    c is one of ``classes_seen``; other samples make nothing fire."""
+    c = np.zeros((len(Y), 4), dtype=int)
+    for k, y in enumerate(Y):
+        if y in classes_seen:
+            c[k, y] = n
+    return c
+
+
+def _run(tmp_path, name, layer, classes_seen):
+    d = tmp_path / name
+    d.mkdir()
+    c = _one_hot_counts(classes_seen)
+    write_counts(d, {layer: c}, {layer: c}, IDS, IDS, Y, Y)
+    return d
+
+
+def test_counts_round_trip(tmp_path):
+    d = _run(tmp_path, "r", "audio", {0, 1})
+    got = read_counts(d)
+    assert got["label_ids"] == IDS and got["test_ids"] == IDS
+    assert np.array_equal(got["y_label"], Y)
+    assert np.array_equal(got["test"]["audio"], _one_hot_counts({0, 1}))
+
+
+def test_each_modality_alone_and_together(tmp_path):
+    # audio neurons only respond to classes a, b; visual ones only to c, d: a silent sample
+    # goes to the fallback class (the training majority; a tie -> the first class, a)
+    audio = read_counts(_run(tmp_path, "audio", "audio", {0, 1}))
+    visual = read_counts(_run(tmp_path, "visual", "visual", {2, 3}))
+    m = late_fusion([audio, visual], CLASSES)
+    assert m["accuracy_by_part"] == [0.5, 0.75]      # audio: a, b right; visual: c, d and a
+    assert m["accuracy"] == 1.0 and m["uar"] == 1.0
+    assert np.trace(np.array(m["confusion"])) == len(Y)
+
+
+def test_runs_on_other_samples_are_refused(tmp_path):
+    audio = read_counts(_run(tmp_path, "audio", "audio", {0, 1}))
+    visual = read_counts(_run(tmp_path, "visual", "visual", {2, 3}))
+    visual["test_ids"] = IDS[::-1]
+    with pytest.raises(DataError, match="test ids differ"):
+        late_fusion([audio, visual], CLASSES)
+    with pytest.raises(DataError, match="at least two"):
+        late_fusion([audio], CLASSES)
+
+
+def test_missing_or_damaged_counts_name_the_file(tmp_path):
+    with pytest.raises(DataError, match=f"{COUNTS}: no spike counts"):
+        read_counts(tmp_path)
+    (tmp_path / COUNTS).write_bytes(b"not an archive")
+    with pytest.raises(DataError, match=f"{COUNTS}: unreadable"):
+        read_counts(tmp_path)
+    c = np.zeros((3, 2), dtype=int)          # 3 rows for 8 ids
+    write_counts(tmp_path, {"audio": c}, {"audio": c}, IDS, IDS, Y, Y)
+    with pytest.raises(DataError, match="label counts"):
+        read_counts(tmp_path)
+
+
+def test_compare_row_needs_both_runs_of_the_seed(tmp_path):
+    a = _run(tmp_path, "audio", "audio", {0, 1})
+    v = _run(tmp_path, "visual", "visual", {2, 3})
+    runs = [{"mode": "audio", "features": "egemaps", "seed": 0, "classes": CLASSES,
+             "run_dir": str(a)}]
+    assert late_fusion_entry(runs, "egemaps", 0, "mean") is None
+    runs.append({"mode": "visual", "features": "au", "seed": 1, "classes": CLASSES,
+                 "run_dir": str(v)})
+    assert late_fusion_entry(runs, "egemaps", 0, "mean") is None     # another seed's vision
+    runs[-1]["seed"] = 0
+    row = late_fusion_entry(runs, "egemaps", 0, "mean")
+    assert row["mode"] == LATE_FUSION and row["accuracy"] == 1.0
+    assert row["accuracy_by_vote_layers"] == {"audio": 0.5, "visual": 0.75, "all": 1.0}
+    assert row["from_runs"] == [str(a), str(v)]

@@ -2,7 +2,8 @@
 
 A run directory is created fresh (a numeric suffix is added if the name exists) and
 holds ``config.toml``, ``split.json``, ``metrics.json``, ``predictions.json``,
-``model.json`` (``{"model_dir": ...}``, the model it wrote), ``log.txt``, figures, and
+``model.json`` (``{"model_dir": ...}``, the model it wrote), ``counts.npz`` (the frozen
+network's spike counts per layer, :mod:`stdp_emo.late_fusion`), ``log.txt``, figures, and
 ``status.json``: ``{"status": "complete"}``, or ``"failed"`` / ``"interrupted"`` with the
 one-line ``error`` (also in ``log.txt``).  A compare run adds ``compare.json``.
 

@@ -4,11 +4,12 @@ A model directory holds plain files only, never pickles:
 
 ``config.toml``   the resolved experiment config
 ``network.npz``   weights ``w__<projection>`` (n_synapses,), thresholds ``theta__<layer>``
-                  (n_neurons,, volt), ``assignments`` and ``vote_weights`` of the labelled
-                  layer (n_neurons,), the encoding fitted on the training split (audio
+                  (n_neurons,, volt), ``assignments`` and ``vote_weights`` of the voting
+                  neurons (n_voting,: the layers of ``[train] vote_layers``), the encoding fitted on the training split (audio
                   ``scale_low``/``scale_high``/``code_mean``/``code_sd``, action-unit
                   ``au_scale``/``au_mean``/``au_sd``)
-``model.json``    ``schema``, classes, input shapes, split ids, fallback class, provenance
+``model.json``    ``schema``, classes, input shapes, layer sizes (``n_neurons`` of the
+                  read-out layer, ``n_voting``), split ids, fallback class, provenance
 
 It is written into a temporary directory and renamed into place, so an interrupted
 write leaves no half-written model; an existing model is never overwritten.  Loading
@@ -274,6 +275,7 @@ class TrainedModel:
                 "input_shape": list(self.input_shapes.get(first, ())),
                 "input_shapes": {m: list(s) for m, s in self.input_shapes.items()},
                 "n_neurons": comp.layer(comp.readout).n_neurons,
+                "n_voting": comp.n_voting,
                 "layers": {layer.name: layer.n_neurons for layer in comp.layers},
                 "split": {"train_ids": list(self.split.train_ids),
                           "test_ids": list(self.split.test_ids)},
@@ -378,7 +380,7 @@ class TrainedModel:
 
 #: model.json keys that are fields of TrainedModel (the rest is provenance), and derived ones
 _INFO_KEYS = {"schema", "classes", "modality", "readout", "vote_layers", "input_shape",
-              "input_shapes", "n_neurons", "layers", "split", "fallback_class"}
+              "input_shapes", "n_neurons", "n_voting", "layers", "split", "fallback_class"}
 
 
 def as_model(model) -> TrainedModel:

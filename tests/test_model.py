@@ -295,7 +295,9 @@ def test_a_model_whose_layers_all_vote_stores_one_label_per_voting_neuron(tmp_pa
     back = TrainedModel.load(m.save("m", home=tmp_path))
     assert back.composition.vote_layers == ("audio", "visual")
     np.testing.assert_array_equal(back.assignments, np.arange(5) % 2)
-    assert json.loads((back.path / "model.json").read_text())["vote_layers"] == ["audio", "visual"]
+    info = json.loads((back.path / "model.json").read_text())
+    assert info["vote_layers"] == ["audio", "visual"]
+    assert (info["n_neurons"], info["n_voting"]) == (3, 5)     # readout layer; every voter
 
 
 def test_models_from_before_vote_layers_keep_their_readout_layer_vote(tmp_path):

@@ -65,19 +65,12 @@ def late_fusion_entry(runs: list[dict], features: str, seed: int, vote: str) -> 
     visual = next((r for r in runs if (r["mode"], r["seed"]) == ("visual", seed)), None)
     if audio is None or visual is None:
         return None
-    classes = audio["classes"]
-    m = late_fusion([read_counts(audio["run_dir"]), read_counts(visual["run_dir"])], classes,
-                    vote)
-    return {"mode": LATE_FUSION, "features": features, "seed": int(seed),
-            "accuracy": m["accuracy"], "uar": m["uar"],
-            "polarity_accuracy": m["polarity"]["accuracy"],
-            "accuracy_by_vote_layers": {"audio": m["accuracy_by_part"][0],
-                                        "visual": m["accuracy_by_part"][1],
-                                        "all": m["accuracy"]},
-            "per_class_accuracy": m["per_class_accuracy"], "confusion": m["confusion"],
-            "classes": classes, "linear_readout_supervised": None, "energy": None,
-            "seconds_per_sample": None, "from_runs": [audio["run_dir"], visual["run_dir"]],
-            "run_dir": "", "model_dir": ""}
+    m = late_fusion([read_counts(audio["run_dir"]), read_counts(visual["run_dir"])],
+                    audio["classes"], vote)
+    m["accuracy_by_vote_layers"] = {"audio": m["accuracy_by_part"][0],
+                                    "visual": m["accuracy_by_part"][1], "all": m["accuracy"]}
+    return {**run_entry(LATE_FUSION, features, seed, {"unsupervised": m}, "", ""),
+            "from_runs": [audio["run_dir"], visual["run_dir"]]}
 
 
 def _mean_std(values: list) -> tuple[float | None, float | None]:

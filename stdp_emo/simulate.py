@@ -77,6 +77,26 @@ def project_key(comp: Composition, net: NetworkConfig, enc: EncodingConfig, *,
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def canonical_main_queue(queue: list) -> list:
+    """Put each run of single-value array writes in Brian2's main queue in name order (in place).
+
+    ``Network.run`` sets every clock's ``t`` and ``timestep`` while iterating a set
+    of clocks hashed by object id, so their order in ``main.cpp`` changed from
+    process to process: the generated ``main.cpp`` differed and the cached project
+    was recompiled in every new process.  Writes to different arrays commute, and
+    the sort is stable, so writes to the same array keep their order.
+    """
+    i = 0
+    while i < len(queue):
+        j = i
+        while j < len(queue) and queue[j][0] == "set_by_single_value":
+            j += 1
+        if j > i + 1:
+            queue[i:j] = sorted(queue[i:j], key=lambda entry: entry[1][0])
+        i = j + 1 if j == i else j
+    return queue
+
+
 class _Slot:
     """An exclusively held copy of a compiled project (one per concurrent user).
 
@@ -191,10 +211,13 @@ class CompiledNetwork:
 
     # ------------------------------------------------------------------ build
     def _build(self) -> None:
-        gc.collect()              # dead networks must not hold names (see close())
         t0 = time.perf_counter()
         b2.set_device("cpp_standalone", directory=str(self.project_dir), build_on_run=False)
         b2.device.reinit()
+        # the device held the last network (its networks and code objects) until reinit:
+        # collected now, so no dead object holds a name and the generated code, and with it
+        # the compiled project, is the same in every process (see close())
+        gc.collect()
         b2.device.activate(directory=str(self.project_dir), build_on_run=False)
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = ["-j2", "-s"]
         ns = build_namespace(self.net, self.enc)
@@ -204,6 +227,7 @@ class CompiledNetwork:
             n_samples=self.chunk_size, theta_init=q["theta_init"], dt=q["dt"],
             sample_duration=q["sample_duration"], record_all=self.record_all)
         self.built.network.run(self.chunk_size * q["sample_duration"], namespace={})
+        canonical_main_queue(b2.get_device().main_queue)
         t1 = time.perf_counter()
         (self.project_dir / _COMPILED).unlink(missing_ok=True)
         b2.device.build(directory=str(self.project_dir), compile=True, run=False,

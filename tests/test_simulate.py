@@ -75,3 +75,23 @@ def test_compiled_project_key_follows_the_parameter_constants(monkeypatch):
 
     monkeypatch.setattr(Path, "read_bytes", edited)
     assert project_key(comp, net, enc, learning=True, chunk_size=4) != key
+
+
+def test_canonical_main_queue_orders_commuting_writes_by_array_name():
+    """Brian2 queues the clocks' t / timestep writes in set order (object ids): sorted by
+    array name, main.cpp, and so the compiled project, is the same in every process."""
+    from stdp_emo.simulate import canonical_main_queue
+
+    def w(name, value):
+        return ("set_by_single_value", (name, 0, value))
+
+    run = ("run_network", ("net", ["net.run(1.0)"]))
+    queue = [w("b_clock_t", 0.0), w("a_clock_t", 0.0), w("a_clock_t", 1.0), run,
+             w("c", 2.0), ("set_by_array", ("z", "arr")), w("d", 3.0), w("c", 4.0)]
+    assert canonical_main_queue(queue) == [
+        w("a_clock_t", 0.0), w("a_clock_t", 1.0), w("b_clock_t", 0.0), run,   # stable per array
+        w("c", 2.0), ("set_by_array", ("z", "arr")), w("c", 4.0), w("d", 3.0)]
+    # two processes that iterated the clocks in other orders give the same queue
+    a = [w("x_clock_timestep", 0), w("x_clock_t", 0.0), w("y_clock_timestep", 0), w("y_clock_t", 0.0)]
+    b = a[2:] + a[:2]
+    assert canonical_main_queue(list(a)) == canonical_main_queue(b)

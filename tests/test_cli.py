@@ -155,6 +155,11 @@ def test_resume_equals_uninterrupted(isolated):
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
     assert resumed["metrics"]["unsupervised"] == ref["metrics"]["unsupervised"]
+    # three trainings in one process: no dead network held a name, so every build generated
+    # the same code under the same names (numbered names would recompile the cached project)
+    from stdp_emo.paths import cache_home
+    mains = list((cache_home() / "standalone").glob("audio-*/main.cpp"))
+    assert mains and not [m for m in mains if "_clock_1" in m.read_text()]
 
 
 @pytest.mark.slow

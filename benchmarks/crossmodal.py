@@ -201,7 +201,7 @@ def main(argv=None) -> int:
                     help="only evaluate the robustness of the models of a finished compare run "
                          "(training seeds --seeds)")
     ap.add_argument("--robustness-modes", nargs="+", default=None,
-                    choices=["audio", "early_fusion", "crossmodal"])
+                    choices=["audio", "visual", "early_fusion", "crossmodal", "late_fusion"])
     ap.add_argument("--noise-rates", type=float, nargs="+", default=None,
                     help="vision noise levels, Hz per pixel and polarity (default 1 5 20)")
     ap.add_argument("--snrs", type=float, nargs="+", default=None,

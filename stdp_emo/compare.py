@@ -27,7 +27,6 @@ import numpy as np
 
 from .config import FEATURE_KINDS, MODES, ExperimentConfig, to_toml
 from .errors import ConfigError
-from .network.composition import modalities
 from .records import RunRecord
 
 log = logging.getLogger("stdp_emo.compare")
@@ -55,14 +54,48 @@ def run_entry(mode: str, features: str, seed: int, metrics: dict, run_dir, model
             "run_dir": str(run_dir), "model_dir": str(model_dir)}
 
 
+def late_fusion_pair(runs: list[dict], features: str, seed: int) -> tuple:
+    """The audio-only run (of ``features``) and the visual-only run of ``seed`` (None if absent)."""
+    audio = next((r for r in runs if (r["mode"], r["features"], r["seed"])
+                  == ("audio", features, seed)), None)
+    visual = next((r for r in runs if (r["mode"], r["seed"]) == ("visual", seed)), None)
+    return audio, visual
+
+
+def late_fusion_robustness_rows(entry: dict, runs: list[dict], degraded: dict, vote: str,
+                                *, progress: bool = False, noise_rates=None,
+                                snrs=None) -> list[dict]:
+    """Robustness rows of one :data:`LATE_FUSION` entry.
+
+    ``degraded`` maps a run's ``run_dir`` to its test-layer counts per condition
+    (``robustness_of_model(test_counts=...)``); a run not there is evaluated now
+    (the audio network under audio noise, the visual network under degraded vision).
+    """
+    from .late_fusion import late_fusion_robustness, read_counts
+    from .robustness import AUDIO_CONDITIONS, VISION_CONDITIONS
+
+    audio, visual = late_fusion_pair(runs, entry["features"], entry["seed"])
+    per_run = []
+    for run, conds in ((audio, AUDIO_CONDITIONS), (visual, VISION_CONDITIONS)):
+        if run["run_dir"] not in degraded:
+            degraded[run["run_dir"]] = {}
+            robustness_of_model(run["model_dir"], run["mode"], run["features"], run["seed"],
+                                progress=progress, noise_rates=noise_rates, snrs=snrs,
+                                conditions=conds, test_counts=degraded[run["run_dir"]])
+        per_run.append({c: v for c, v in degraded[run["run_dir"]].items() if c[0] in conds})
+    acc = late_fusion_robustness([read_counts(audio["run_dir"]), read_counts(visual["run_dir"])],
+                                 per_run, audio["classes"], vote)
+    return [{"mode": LATE_FUSION, "features": entry["features"], "seed": int(entry["seed"]),
+             "condition": c, "level": lv, "accuracy": a}
+            for (c, lv), a in [(("clean", None), entry["accuracy"]), *acc.items()]]
+
+
 def late_fusion_entry(runs: list[dict], features: str, seed: int, vote: str) -> dict | None:
     """The :data:`LATE_FUSION` row of one audio feature kind and seed, from the spike counts
     of that seed's audio-only and visual-only runs (None until both exist)."""
     from .late_fusion import late_fusion, read_counts
 
-    audio = next((r for r in runs if (r["mode"], r["features"], r["seed"])
-                  == ("audio", features, seed)), None)
-    visual = next((r for r in runs if (r["mode"], r["seed"]) == ("visual", seed)), None)
+    audio, visual = late_fusion_pair(runs, features, seed)
     if audio is None or visual is None:
         return None
     m = late_fusion([read_counts(audio["run_dir"]), read_counts(visual["run_dir"])],
@@ -223,8 +256,13 @@ def energy_rows(runs: list[dict]) -> list[dict]:
 
 
 def robustness_of_model(model_dir, mode: str, features: str, seed: int, *, progress: bool = False,
-                        noise_rates=None, snrs=None) -> list[dict]:
-    """Accuracy of a trained model under every condition that applies to its mode."""
+                        noise_rates=None, snrs=None, conditions=None,
+                        test_counts: dict | None = None) -> list[dict]:
+    """Accuracy of a trained model under every condition that applies to its mode.
+
+    ``conditions`` keeps only those condition names (default: all that apply);
+    ``test_counts``, when given, receives ``(condition, level) -> {layer: test counts}``
+    (for late fusion)."""
     from . import evaluation, robustness
     from .frozen import evaluate_frozen, fallback_class
     from .model import as_model
@@ -242,12 +280,16 @@ def robustness_of_model(model_dir, mode: str, features: str, seed: int, *, progr
     if snrs is not None:
         kw["snrs"] = snrs
     for condition, level in robustness.conditions_for(mode, visual_source=cfg.visual.source, **kw):
+        if conditions is not None and condition not in conditions:
+            continue
         inputs = robustness.degraded_inputs(prep, cfg, model.encoder, condition, level, seed)
         ev = evaluate_frozen(cfg, prep, state, assignments=assignments, inputs=inputs,
                              progress=progress)
         pred = evaluation.predict(ev["test"].counts, assignments, len(classes),
                                   fallback=fallback_class(prep), weights=model.vote_weights)
         acc = float(np.mean(pred == y)) if y.size else None
+        if test_counts is not None:
+            test_counts[(condition, level)] = ev["test"].layer_counts
         log.info("%s %s seed %d, %s %s: accuracy %.3f", mode, features, seed, condition,
                  level, acc)
         out.append({"mode": mode, "features": features, "seed": int(seed),
@@ -269,7 +311,8 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=FEATURE_KINDS, seeds
         What to compare.  Visual-only does not use audio features: it is
         trained once per seed (features ``dvs``).
     robustness : bool
-        Also evaluate the multimodal and audio-only models under degraded inputs.
+        Also evaluate every model under degraded inputs, and the late-fusion control
+        (the audio-only and visual-only networks, each under its own degraded input).
 
     Returns
     -------
@@ -288,6 +331,7 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=FEATURE_KINDS, seeds
     try:
         record.write_text("config.toml", to_toml(cfg))
         runs, rob = [], []
+        degraded: dict = {}         # run_dir -> test counts per condition (late fusion)
         dataset_info = {}
         jobs = []
         for seed in seeds:
@@ -306,9 +350,11 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=FEATURE_KINDS, seeds
             runs.append(run_entry(mode, kind, seed, m, out["run_dir"], out["model_dir"]))
             log.info("%s (%s) seed %d: accuracy %.3f", mode, kind, seed,
                      m["unsupervised"]["accuracy"])
-            if robustness and "audio" in modalities(mode):
-                rob += robustness_of_model(out["model_dir"], mode, kind, seed, progress=progress,
-                                           noise_rates=noise_rates, snrs=snrs)
+            if robustness:
+                rob += robustness_of_model(
+                    out["model_dir"], mode, kind, seed, progress=progress,
+                    noise_rates=noise_rates, snrs=snrs,
+                    test_counts=degraded.setdefault(str(out["run_dir"]), {}))
             if mode in ("audio", "visual"):         # the late-fusion row once both exist
                 for f in features if mode == "visual" else (kind,):
                     entry = late_fusion_entry(runs, f, seed, cfg.train.vote)
@@ -316,6 +362,10 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=FEATURE_KINDS, seeds
                         runs.append(entry)
                         log.info("late fusion (%s) seed %d: accuracy %.3f", f, seed,
                                  entry["accuracy"])
+                        if robustness:
+                            rob += late_fusion_robustness_rows(
+                                entry, runs, degraded, cfg.train.vote, progress=progress,
+                                noise_rates=noise_rates, snrs=snrs)
             _write(record, cfg, modes, features, seeds, runs, rob, dataset_info)
         return dict(_write(record, cfg, modes, features, seeds, runs, rob, dataset_info),
                     run_dir=record.path)
@@ -330,10 +380,9 @@ def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, n
                    snrs=None) -> dict:
     """Evaluate the robustness of the models of a finished compare run, afterwards.
 
-    For a compare run made without robustness (or to add seeds): every
-    audio-only, early-fusion and cross-modal model of the given training
-    ``seeds`` (default all; of ``modes``, default all three) that has no
-    robustness rows yet is evaluated
+    For a compare run made without robustness (or to add seeds): every model
+    of the given training ``seeds`` (default all; of ``modes``, default every
+    mode, late fusion included) that has no robustness rows yet is evaluated
     under the degraded conditions; ``compare.json/.md/.csv`` are rewritten.
 
     Returns
@@ -350,18 +399,27 @@ def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, n
     proto = result["protocol"]
     rob = list(result.get("robustness") or [])
     done = {(r["mode"], r["features"], r["seed"]) for r in rob}
+    runs = [{**r, "run_dir": str(resolve_recorded(r["run_dir"], run_dir)),
+             "model_dir": str(resolve_recorded(r["model_dir"], run_dir))}
+            if r["mode"] != LATE_FUSION else r for r in result["runs"]]
+    degraded: dict = {}
     record = RunRecord.reopen(run_dir)
     try:
-        for r in result["runs"]:
+        # late fusion last: it reuses the counts of its audio and visual runs evaluated here
+        for r in sorted(runs, key=lambda r: r["mode"] == LATE_FUSION):
             key = (r["mode"], r["features"], r["seed"])
-            if (r["mode"] == LATE_FUSION or "audio" not in modalities(r["mode"]) or key in done
-                    or (seeds is not None and r["seed"] not in seeds)
+            if (key in done or (seeds is not None and r["seed"] not in seeds)
                     or (modes is not None and r["mode"] not in modes)):
                 continue
             log.info("robustness of %s (%s) seed %d", *key)
-            rob += robustness_of_model(resolve_recorded(r["model_dir"], run_dir), r["mode"],
-                                       r["features"], r["seed"], progress=progress,
-                                       noise_rates=noise_rates, snrs=snrs)
+            if r["mode"] == LATE_FUSION:
+                rob += late_fusion_robustness_rows(r, runs, degraded, cfg.train.vote,
+                                                   progress=progress, noise_rates=noise_rates,
+                                                   snrs=snrs)
+            else:
+                rob += robustness_of_model(r["model_dir"], r["mode"], r["features"], r["seed"],
+                                           progress=progress, noise_rates=noise_rates, snrs=snrs,
+                                           test_counts=degraded.setdefault(r["run_dir"], {}))
             info = {k: result[k] for k in ("dataset", "description", "n_train", "n_test")
                     if k in result}
             result = _write(record, cfg, proto["modes"], proto["features"], proto["seeds"],

@@ -123,3 +123,50 @@ def late_fusion(parts: list[dict], classes, vote: str = "mean") -> dict:
     out["polarity"] = evaluation.polarity_metrics(y_test, pred, classes)
     out["accuracy_by_part"] = [float(np.mean(vote_of([p]) == y_test)) for p in parts]
     return out
+
+
+def late_fusion_robustness(parts: list[dict], degraded: list[dict], classes,
+                           vote: str = "mean") -> dict:
+    """Late-fusion accuracy when some networks see degraded test inputs.
+
+    Every network keeps its neurons' labels from its own clean labelling counts;
+    under a condition, a network that was evaluated under it votes with those
+    test counts, the others with their clean ones (vision conditions degrade only
+    the visual network's input, audio noise only the audio network's).
+
+    Parameters
+    ----------
+    parts : list of dict
+        :func:`read_counts` results of the runs (clean counts).
+    degraded : list of dict
+        Per run, ``(condition, level) -> {layer: (n_test, n_neurons) counts}`` of its
+        frozen network on degraded test inputs (same layers and samples as its
+        clean test counts); ``{}`` for a run degraded by no condition.
+    classes : sequence of str
+    vote : str
+
+    Returns
+    -------
+    dict
+        ``(condition, level) -> accuracy`` for every condition of any run, in
+        order of first appearance.
+
+    Raises
+    ------
+    DataError
+        Degraded counts whose layers or shapes differ from the run's clean test counts.
+    """
+    if len(degraded) != len(parts):
+        raise DataError("late fusion robustness: one dict of degraded counts per run")
+    for p, d in zip(parts, degraded):
+        for cond, layers in d.items():
+            shapes = {k: np.shape(v) for k, v in layers.items()}
+            if shapes != {k: v.shape for k, v in p["test"].items()}:
+                raise DataError(f"late fusion robustness: counts under {cond} have layers / "
+                                f"shapes {shapes}, the clean test counts "
+                                f"{ {k: v.shape for k, v in p['test'].items()} }")
+    out = {}
+    for cond in dict.fromkeys(c for d in degraded for c in d):
+        joint = [{**p, "test": d.get(cond, p["test"])} for p, d in zip(parts, degraded)]
+        out[cond] = late_fusion(joint, classes, vote)["accuracy"]
+    return out

@@ -182,18 +182,52 @@ def test_add_robustness_to_a_finished_compare_run(tmp_path, monkeypatch):
     (tmp_path / "elsewhere").mkdir()
     monkeypatch.chdir(tmp_path / "elsewhere")
     res = cmp.add_robustness(run_dir, seeds=[0])
-    # audio, early fusion, cross-modal x mfcc/mel of seed 0; never visual-only or other seeds
+    # every model of seed 0 (audio, early fusion, cross-modal x mfcc/mel, visual), no other seed
     assert sorted(c[1:] for c in calls) == sorted(
-        (m, f, 0) for m in ("audio", "early_fusion", "crossmodal") for f in ("mfcc", "mel"))
+        [(m, f, 0) for m in ("audio", "early_fusion", "crossmodal") for f in ("mfcc", "mel")]
+        + [("visual", "dvs", 0)])
     got = {c[1:]: Path(c[0]) for c in calls}
     assert got[("audio", "mfcc", 0)] == (tmp_path / "models" / "audio_mfcc_0").resolve()
     assert got[("crossmodal", "mel", 0)] == Path(next(
         r["model_dir"] for r in data["runs"] if (r["mode"], r["features"], r["seed"])
         == ("crossmodal", "mel", 0)))                       # not on disk: passed on as recorded
     on_disk = json.loads((run_dir / "compare.json").read_text())
-    assert len(on_disk["robustness"]) == 12 == len(res["robustness"])
+    assert len(on_disk["robustness"]) == 14 == len(res["robustness"])
     assert "## Robustness" in (run_dir / "compare.md").read_text()
     assert on_disk["runs"] == data["runs"]
     calls.clear()
     cmp.add_robustness(run_dir, seeds=[0])                  # nothing left to do for seed 0
     assert calls == []
+
+
+def test_add_robustness_evaluates_late_fusion_after_its_two_runs(tmp_path, monkeypatch):
+    from compare_data import write_compare
+    from stdp_emo.config import to_toml
+
+    run_dir = tmp_path / "cmp"
+    data = write_compare(run_dir, with_robustness=False)
+    data["runs"].append({"mode": cmp.LATE_FUSION, "features": "mfcc", "seed": 0,
+                         "accuracy": 0.7, "uar": 0.7, "run_dir": "", "model_dir": ""})
+    (run_dir / "compare.json").write_text(__import__("json").dumps(data))
+    (run_dir / "config.toml").write_text(to_toml(ExperimentConfig()))
+    order = []
+
+    def fake_model(model_dir, mode, features, seed, *, test_counts=None, **kw):
+        order.append((mode, features))
+        if test_counts is not None:
+            test_counts[("vision_missing", None)] = {}
+        return []
+
+    def fake_rows(entry, runs, degraded, vote, **kw):
+        # the audio and visual runs' counts are there (evaluated first), by their run folders
+        pair = cmp.late_fusion_pair(runs, entry["features"], entry["seed"])
+        order.append(("late_fusion", all(r["run_dir"] in degraded for r in pair)))
+        return [{"mode": cmp.LATE_FUSION, "features": "mfcc", "seed": 0, "condition": "clean",
+                 "level": None, "accuracy": entry["accuracy"]}]
+
+    monkeypatch.setattr(cmp, "robustness_of_model", fake_model)
+    monkeypatch.setattr(cmp, "late_fusion_robustness_rows", fake_rows)
+    res = cmp.add_robustness(run_dir, seeds=[0], modes=["audio", "visual", cmp.LATE_FUSION])
+    assert order[-1] == ("late_fusion", True)
+    assert sorted(order[:-1]) == [("audio", "mel"), ("audio", "mfcc"), ("visual", "dvs")]
+    assert [r["mode"] for r in res["robustness"]] == [cmp.LATE_FUSION]

@@ -4,7 +4,8 @@ import pytest
 
 from stdp_emo.compare import LATE_FUSION, late_fusion_entry
 from stdp_emo.errors import DataError
-from stdp_emo.late_fusion import COUNTS, late_fusion, read_counts, write_counts
+from stdp_emo.late_fusion import (COUNTS, late_fusion, late_fusion_robustness, read_counts,
+                                 write_counts)
 
 CLASSES = ["a", "b", "c", "d"]
 Y = np.array([0, 0, 1, 1, 2, 2, 3, 3])
@@ -84,3 +85,64 @@ def test_compare_row_needs_both_runs_of_the_seed(tmp_path):
     assert row["mode"] == LATE_FUSION and row["accuracy"] == 1.0
     assert row["accuracy_by_vote_layers"] == {"audio": 0.5, "visual": 0.75, "all": 1.0}
     assert row["from_runs"] == [str(a), str(v)]
+
+
+def test_degraded_inputs_change_only_the_network_that_saw_them(tmp_path):
+    audio = read_counts(_run(tmp_path, "audio", "audio", {0, 1}))
+    visual = read_counts(_run(tmp_path, "visual", "visual", {2, 3}))
+    silent = {"visual": np.zeros((8, 4), dtype=int)}
+    swapped = {"audio": audio["test"]["audio"][:, [1, 0, 2, 3]]}     # a and b confused
+    acc = late_fusion_robustness(
+        [audio, visual], [{("audio_noise", 10.0): swapped}, {("vision_missing", None): silent}],
+        CLASSES)
+    # no vision: only the audio neurons vote -> a, b right, c, d silent -> fallback a (wrong)
+    assert acc[("vision_missing", None)] == 0.5
+    # noisy audio, clean vision: a <-> b swapped, c, d still right
+    assert acc[("audio_noise", 10.0)] == 0.5
+    assert list(acc) == [("audio_noise", 10.0), ("vision_missing", None)]
+    # neither degraded: the clean late fusion
+    assert late_fusion_robustness([audio, visual], [{}, {("clean", None): visual["test"]}],
+                                  CLASSES) == {("clean", None): 1.0}
+
+
+def test_degraded_counts_of_another_shape_are_refused(tmp_path):
+    audio = read_counts(_run(tmp_path, "audio", "audio", {0, 1}))
+    visual = read_counts(_run(tmp_path, "visual", "visual", {2, 3}))
+    with pytest.raises(DataError, match="vision_missing"):
+        late_fusion_robustness([audio, visual],
+                               [{}, {("vision_missing", None): {"visual": np.zeros((7, 4))}}],
+                               CLASSES)
+    with pytest.raises(DataError, match="one dict"):
+        late_fusion_robustness([audio, visual], [{}], CLASSES)
+
+
+def test_late_fusion_robustness_rows_evaluate_only_the_missing_degraded_counts(tmp_path,
+                                                                                monkeypatch):
+    from stdp_emo import compare as cmp
+    from stdp_emo import robustness as rob
+
+    a = _run(tmp_path, "audio", "audio", {0, 1})
+    v = _run(tmp_path, "visual", "visual", {2, 3})
+    runs = [{"mode": "audio", "features": "egemaps", "seed": 0, "classes": CLASSES,
+             "run_dir": str(a), "model_dir": "m/a"},
+            {"mode": "visual", "features": "au", "seed": 0, "classes": CLASSES,
+             "run_dir": str(v), "model_dir": "m/v"}]
+    entry = late_fusion_entry(runs, "egemaps", 0, "mean")
+    calls = []
+
+    def fake(model_dir, mode, features, seed, *, conditions, test_counts, **kw):
+        calls.append((model_dir, tuple(conditions)))
+        test_counts[("vision_missing", None)] = {"visual": np.zeros((8, 4), dtype=int)}
+        return []
+
+    monkeypatch.setattr(cmp, "robustness_of_model", fake)
+    # the audio run's degraded counts are known (with its clean ones, which are not reused)
+    degraded = {str(a): {("clean", None): {"audio": np.zeros((8, 4), dtype=int)},
+                         ("audio_noise", 0.0): {"audio": np.zeros((8, 4), dtype=int)}}}
+    rows = cmp.late_fusion_robustness_rows(entry, runs, degraded, "mean")
+    assert calls == [("m/v", rob.VISION_CONDITIONS)]                 # only the visual run
+    got = {(r["condition"], r["level"]): r["accuracy"] for r in rows}
+    # audio silent at 0 dB: the visual neurons alone (c, d right, a by fallback)
+    assert got == {("clean", None): 1.0, ("audio_noise", 0.0): 0.75,
+                   ("vision_missing", None): 0.5}
+    assert {r["mode"] for r in rows} == {LATE_FUSION}

@@ -62,6 +62,12 @@ def late_fusion_pair(runs: list[dict], features: str, seed: int) -> tuple:
     return audio, visual
 
 
+def _late_fusion_counts(degraded: dict, mode: str, run_dir) -> dict | None:
+    """Where a run's degraded test counts are kept for late fusion (audio-only and
+    visual-only runs; None for the others, whose counts late fusion never reads)."""
+    return degraded.setdefault(str(run_dir), {}) if mode in ("audio", "visual") else None
+
+
 def late_fusion_robustness_rows(entry: dict, runs: list[dict], degraded: dict, vote: str,
                                 *, progress: bool = False, noise_rates=None,
                                 snrs=None) -> list[dict]:
@@ -354,7 +360,7 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=FEATURE_KINDS, seeds
                 rob += robustness_of_model(
                     out["model_dir"], mode, kind, seed, progress=progress,
                     noise_rates=noise_rates, snrs=snrs,
-                    test_counts=degraded.setdefault(str(out["run_dir"]), {}))
+                    test_counts=_late_fusion_counts(degraded, mode, out["run_dir"]))
             if mode in ("audio", "visual"):         # the late-fusion row once both exist
                 for f in features if mode == "visual" else (kind,):
                     entry = late_fusion_entry(runs, f, seed, cfg.train.vote)
@@ -419,7 +425,8 @@ def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, n
             else:
                 rob += robustness_of_model(r["model_dir"], r["mode"], r["features"], r["seed"],
                                            progress=progress, noise_rates=noise_rates, snrs=snrs,
-                                           test_counts=degraded.setdefault(r["run_dir"], {}))
+                                           test_counts=_late_fusion_counts(degraded, r["mode"],
+                                                                           r["run_dir"]))
             info = {k: result[k] for k in ("dataset", "description", "n_train", "n_test")
                     if k in result}
             result = _write(record, cfg, proto["modes"], proto["features"], proto["seeds"],

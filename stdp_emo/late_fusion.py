@@ -77,6 +77,27 @@ def read_counts(run_dir: str | Path) -> dict:
     return out
 
 
+def check_same_samples(parts: list[dict]) -> None:
+    """Raise :class:`DataError` unless there are >= 2 runs, all on the same samples."""
+    if len(parts) < 2:
+        raise DataError("late fusion needs at least two runs")
+    for p in parts[1:]:
+        for key in ("label_ids", "test_ids"):
+            if p[key] != parts[0][key]:
+                raise DataError(f"late fusion: the runs' {key.replace('_', ' ')} differ "
+                                "(not the same split)")
+
+
+def joint_vote(parts: list[dict], n_classes: int, vote: str) -> np.ndarray:
+    """Predicted test classes when every layer of ``parts`` is labelled and votes together
+    (a sample none of them answers goes to the labelling samples' majority class)."""
+    y_label = parts[0]["y_label"]
+    fallback = int(np.bincount(y_label, minlength=n_classes).argmax())
+    lc = np.concatenate([c for p in parts for c in p["label"].values()], axis=1)
+    tc = np.concatenate([c for p in parts for c in p["test"].values()], axis=1)
+    return evaluation.label_and_predict(lc, y_label, tc, n_classes, vote, fallback)
+
+
 def late_fusion(parts: list[dict], classes, vote: str = "mean") -> dict:
     """Label every layer of separately trained networks together and let them all vote.
 
@@ -101,27 +122,13 @@ def late_fusion(parts: list[dict], classes, vote: str = "mean") -> dict:
     DataError
         The runs were not presented the same samples.
     """
-    if len(parts) < 2:
-        raise DataError("late fusion needs at least two runs")
-    first = parts[0]
-    for p in parts[1:]:
-        for key in ("label_ids", "test_ids"):
-            if p[key] != first[key]:
-                raise DataError(f"late fusion: the runs' {key.replace('_', ' ')} differ "
-                                "(not the same split)")
-    y_label, y_test = first["y_label"], first["y_test"]
-    k = len(classes)
-    fallback = int(np.bincount(y_label, minlength=k).argmax())
-
-    def vote_of(ps):
-        lc = np.concatenate([c for p in ps for c in p["label"].values()], axis=1)
-        tc = np.concatenate([c for p in ps for c in p["test"].values()], axis=1)
-        return evaluation.label_and_predict(lc, y_label, tc, k, vote, fallback)
-
-    pred = vote_of(parts)
+    check_same_samples(parts)
+    y_test = parts[0]["y_test"]
+    pred = joint_vote(parts, len(classes), vote)
     out = evaluation.metrics(y_test, pred, classes)
     out["polarity"] = evaluation.polarity_metrics(y_test, pred, classes)
-    out["accuracy_by_part"] = [float(np.mean(vote_of([p]) == y_test)) for p in parts]
+    out["accuracy_by_part"] = [float(np.mean(joint_vote([p], len(classes), vote) == y_test))
+                               for p in parts]
     return out
 
 
@@ -158,15 +165,17 @@ def late_fusion_robustness(parts: list[dict], degraded: list[dict], classes,
     """
     if len(degraded) != len(parts):
         raise DataError("late fusion robustness: one dict of degraded counts per run")
+    check_same_samples(parts)
     for p, d in zip(parts, degraded):
+        clean = {k: v.shape for k, v in p["test"].items()}
         for cond, layers in d.items():
             shapes = {k: np.shape(v) for k, v in layers.items()}
-            if shapes != {k: v.shape for k, v in p["test"].items()}:
+            if shapes != clean:
                 raise DataError(f"late fusion robustness: counts under {cond} have layers / "
-                                f"shapes {shapes}, the clean test counts "
-                                f"{ {k: v.shape for k, v in p['test'].items()} }")
+                                f"shapes {shapes}, the clean test counts {clean}")
+    y_test = parts[0]["y_test"]
     out = {}
     for cond in dict.fromkeys(c for d in degraded for c in d):
         joint = [{**p, "test": d.get(cond, p["test"])} for p, d in zip(parts, degraded)]
-        out[cond] = late_fusion(joint, classes, vote)["accuracy"]
+        out[cond] = float(np.mean(joint_vote(joint, len(classes), vote) == y_test))
     return out

@@ -70,7 +70,7 @@ def _late_fusion_counts(degraded: dict, mode: str, run_dir) -> dict | None:
 
 def late_fusion_robustness_rows(entry: dict, runs: list[dict], degraded: dict, vote: str,
                                 *, progress: bool = False, noise_rates=None,
-                                snrs=None) -> list[dict]:
+                                snrs=None, layer_vote: str = "pooled") -> list[dict]:
     """Robustness rows of one :data:`LATE_FUSION` entry.
 
     ``degraded`` maps a run's ``run_dir`` to its test-layer counts per condition
@@ -90,13 +90,14 @@ def late_fusion_robustness_rows(entry: dict, runs: list[dict], degraded: dict, v
                                 conditions=conds, test_counts=degraded[run["run_dir"]])
         per_run.append({c: v for c, v in degraded[run["run_dir"]].items() if c[0] in conds})
     acc = late_fusion_robustness([read_counts(audio["run_dir"]), read_counts(visual["run_dir"])],
-                                 per_run, audio["classes"], vote)
+                                 per_run, audio["classes"], vote, layer_vote)
     return [{"mode": LATE_FUSION, "features": entry["features"], "seed": int(entry["seed"]),
              "condition": c, "level": lv, "accuracy": a}
             for (c, lv), a in [(("clean", None), entry["accuracy"]), *acc.items()]]
 
 
-def late_fusion_entry(runs: list[dict], features: str, seed: int, vote: str) -> dict | None:
+def late_fusion_entry(runs: list[dict], features: str, seed: int, vote: str,
+                      layer_vote: str = "pooled") -> dict | None:
     """The :data:`LATE_FUSION` row of one audio feature kind and seed, from the spike counts
     of that seed's audio-only and visual-only runs (None until both exist)."""
     from .late_fusion import late_fusion, read_counts
@@ -105,7 +106,7 @@ def late_fusion_entry(runs: list[dict], features: str, seed: int, vote: str) -> 
     if audio is None or visual is None:
         return None
     m = late_fusion([read_counts(audio["run_dir"]), read_counts(visual["run_dir"])],
-                    audio["classes"], vote)
+                    audio["classes"], vote, layer_vote)
     m["accuracy_by_vote_layers"] = {"audio": m["accuracy_by_part"][0],
                                     "visual": m["accuracy_by_part"][1], "all": m["accuracy"]}
     return {**run_entry(LATE_FUSION, features, seed, {"unsupervised": m}, "", ""),
@@ -363,7 +364,8 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=FEATURE_KINDS, seeds
                     test_counts=_late_fusion_counts(degraded, mode, out["run_dir"]))
             if mode in ("audio", "visual"):         # the late-fusion row once both exist
                 for f in features if mode == "visual" else (kind,):
-                    entry = late_fusion_entry(runs, f, seed, cfg.train.vote)
+                    entry = late_fusion_entry(runs, f, seed, cfg.train.vote,
+                                              cfg.train.layer_vote)
                     if entry is not None:
                         runs.append(entry)
                         log.info("late fusion (%s) seed %d: accuracy %.3f", f, seed,
@@ -371,7 +373,8 @@ def compare(cfg: ExperimentConfig, *, modes=MODES, features=FEATURE_KINDS, seeds
                         if robustness:
                             rob += late_fusion_robustness_rows(
                                 entry, runs, degraded, cfg.train.vote, progress=progress,
-                                noise_rates=noise_rates, snrs=snrs)
+                                noise_rates=noise_rates, snrs=snrs,
+                                layer_vote=cfg.train.layer_vote)
             _write(record, cfg, modes, features, seeds, runs, rob, dataset_info)
         return dict(_write(record, cfg, modes, features, seeds, runs, rob, dataset_info),
                     run_dir=record.path)
@@ -421,7 +424,7 @@ def add_robustness(run_dir, seeds=None, *, modes=None, progress: bool = False, n
             if r["mode"] == LATE_FUSION:
                 rob += late_fusion_robustness_rows(r, runs, degraded, cfg.train.vote,
                                                    progress=progress, noise_rates=noise_rates,
-                                                   snrs=snrs)
+                                                   snrs=snrs, layer_vote=cfg.train.layer_vote)
             else:
                 rob += robustness_of_model(r["model_dir"], r["mode"], r["features"], r["seed"],
                                            progress=progress, noise_rates=noise_rates, snrs=snrs,

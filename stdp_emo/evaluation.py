@@ -72,7 +72,8 @@ VOTES = ("mean", "normalised", "proportion")
 
 
 def vote_weights(counts: np.ndarray, labels: np.ndarray, assignments: np.ndarray,
-                 n_classes: int, vote: str = "mean") -> np.ndarray:
+                 n_classes: int, vote: str = "mean", groups: np.ndarray | None = None
+                 ) -> np.ndarray:
     """How much a spike of each neuron counts for each class.
 
     A sample's class scores are ``counts @ weights`` (:func:`class_scores`).
@@ -98,6 +99,11 @@ def vote_weights(counts: np.ndarray, labels: np.ndarray, assignments: np.ndarray
         From :func:`assign_labels` (-1 = unassigned, weight 0).
     n_classes : int
     vote : {"mean", "normalised", "proportion"}
+    groups : ndarray of int, shape (n_neurons,), optional
+        Layer of each neuron (``train.layer_vote = "per_layer"``): ``n_c`` is then
+        counted within the neuron's layer, so every layer's vote for a class is its own
+        class mean and a large layer does not outvote a small one by its size alone.
+        Default: one group (one class mean over all neurons, ``"pooled"``).
 
     Returns
     -------
@@ -110,10 +116,15 @@ def vote_weights(counts: np.ndarray, labels: np.ndarray, assignments: np.ndarray
     n_neurons = assignments.size
     weights = np.zeros((n_neurons, n_classes))
     assigned = assignments >= 0
-    n_per_class = np.bincount(assignments[assigned], minlength=n_classes).astype(np.float64)
     rows = np.flatnonzero(assigned)
     cls = assignments[assigned]
-    worth = 1.0 / n_per_class[cls]
+    if groups is not None and np.shape(groups) != (n_neurons,):
+        raise ValueError(f"groups of shape {np.shape(groups)} for {n_neurons} neurons")
+    group = (np.zeros(n_neurons, np.int64) if groups is None
+             else np.asarray(groups, np.int64))[rows]
+    key = group * n_classes + cls                      # (layer, class) of each assigned neuron
+    n_per_class = np.bincount(key, minlength=int(key.max(initial=0)) + 1).astype(np.float64)
+    worth = 1.0 / n_per_class[key]
     if vote == "normalised":
         worth = worth / counts[:, rows].mean(axis=0)   # assigned neurons fired, so > 0
     elif vote == "proportion":
@@ -184,7 +195,8 @@ def predict(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
 
 
 def label_and_predict(label_counts: np.ndarray, y_label: np.ndarray, test_counts: np.ndarray,
-                      n_classes: int, vote: str = "mean", fallback: int = 0) -> np.ndarray:
+                      n_classes: int, vote: str = "mean", fallback: int = 0,
+                      groups: np.ndarray | None = None) -> np.ndarray:
     """The whole unsupervised classifier: label neurons on one set of responses, classify another.
 
     :func:`assign_labels`, then :func:`vote_weights` (``vote``), then :func:`predict`.
@@ -195,13 +207,15 @@ def label_and_predict(label_counts: np.ndarray, y_label: np.ndarray, test_counts
         Responses to the labelling samples, classes ``y_label``.
     test_counts : ndarray, shape (n_test, n_neurons)
         Responses of the same neurons to the samples to classify.
+    groups : ndarray of int, shape (n_neurons,), optional
+        Layer of each neuron for a per-layer vote (see :func:`vote_weights`).
 
     Returns
     -------
     ndarray of int64, shape (n_test,)
     """
     a = assign_labels(label_counts, y_label, n_classes)
-    w = vote_weights(label_counts, y_label, a, n_classes, vote)
+    w = vote_weights(label_counts, y_label, a, n_classes, vote, groups)
     return predict(test_counts, a, n_classes, fallback=fallback, weights=w)
 
 

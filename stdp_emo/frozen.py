@@ -81,11 +81,20 @@ def evaluate_frozen(cfg: ExperimentConfig, prep: Prepared, state, *, progress: b
             y_label = prep.dataset.labels[prep.train_idx]
             assignments = evaluation.assign_labels(label.counts, y_label, len(prep.dataset.classes))
             weights = evaluation.vote_weights(label.counts, y_label, assignments,
-                                              len(prep.dataset.classes), cfg.train.vote)
+                                              len(prep.dataset.classes), cfg.train.vote,
+                                              vote_groups(cfg, prep.composition))
         test = run(prep.test_idx, PHASE_TEST, "testing")
     timings["workers"] = 1 if serial else n_work
     return {"assignments": assignments, "weights": weights, "label": label, "test": test,
             "timings": timings}
+
+
+def vote_groups(cfg: ExperimentConfig, comp) -> np.ndarray | None:
+    """Layer of every voting neuron when ``train.layer_vote = "per_layer"`` and several
+    layers vote (:func:`stdp_emo.evaluation.vote_weights`), else None (one pooled vote)."""
+    if cfg.train.layer_vote != "per_layer" or len(comp.vote_layers) < 2:
+        return None
+    return comp.vote_groups
 
 
 def fallback_class(prep: Prepared) -> int:
@@ -95,8 +104,10 @@ def fallback_class(prep: Prepared) -> int:
 
 
 def score(prep: Prepared, assignments: np.ndarray, label_counts: np.ndarray | None,
-          test_counts: np.ndarray, seed: int, weights: np.ndarray | None = None) -> dict:
-    """Metrics of the unsupervised (labelled-neuron) classifier and the supervised read-out."""
+          test_counts: np.ndarray, seed: int, weights: np.ndarray | None = None,
+          groups: np.ndarray | None = None) -> dict:
+    """Metrics of the unsupervised (labelled-neuron) classifier and the supervised read-out
+    (``groups``: :func:`vote_groups`, for the record of every vote on the same spikes)."""
     classes = list(prep.dataset.classes)
     y = prep.dataset.labels
     y_train, y_test = y[prep.train_idx], y[prep.test_idx]
@@ -111,7 +122,8 @@ def score(prep: Prepared, assignments: np.ndarray, label_counts: np.ndarray | No
         out["unsupervised"]["accuracy_by_vote"] = {
             v: float(np.mean(evaluation.predict(
                 test_counts, assignments, len(classes), fallback=fallback_class(prep),
-                weights=evaluation.vote_weights(label_counts, y_train, assignments, len(classes), v))
+                weights=evaluation.vote_weights(label_counts, y_train, assignments, len(classes), v,
+                                                groups))
                 == y_test)) for v in evaluation.VOTES}
         out["linear_readout_supervised"] = evaluation.linear_readout(
             label_counts, y_train, test_counts, y_test, seed=seed)
@@ -120,7 +132,8 @@ def score(prep: Prepared, assignments: np.ndarray, label_counts: np.ndarray | No
     return out
 
 
-def accuracy_by_vote_layers(prep: Prepared, label, test, vote: str) -> dict | None:
+def accuracy_by_vote_layers(prep: Prepared, label, test, vote: str,
+                            layer_vote: str = "pooled") -> dict | None:
     """Unsupervised accuracy when each layer's neurons alone, or all of them, are labelled
     and vote, on the same spikes (multimodal networks; None for one layer).
 
@@ -130,11 +143,14 @@ def accuracy_by_vote_layers(prep: Prepared, label, test, vote: str) -> dict | No
         Frozen labelling and test presentations (``layer_counts`` of every layer).
     vote : str
         Vote weighting (``train.vote``).
+    layer_vote : {"pooled", "per_layer"}
+        How the layers are combined for ``"all"`` (``train.layer_vote``).
 
     Returns
     -------
     dict or None
-        Layer name -> accuracy (fraction), and ``"all"`` for every layer together.
+        Layer name -> accuracy (fraction); ``"all"`` for every layer together as
+        configured, and ``"all_pooled"`` / ``"all_per_layer"`` for both combinations.
     """
     comp = prep.composition
     if label is None or len(comp.layers) < 2:
@@ -142,14 +158,18 @@ def accuracy_by_vote_layers(prep: Prepared, label, test, vote: str) -> dict | No
     classes = len(prep.dataset.classes)
     y = prep.dataset.labels
     y_train, y_test = y[prep.train_idx], y[prep.test_idx]
-    options = {layer.name: (layer.name,) for layer in comp.layers}
-    options["all"] = tuple(layer.name for layer in comp.layers)
+    every = tuple(layer.name for layer in comp.layers)
+    groups = np.concatenate([np.full(layer.n_neurons, i) for i, layer in enumerate(comp.layers)])
+    options = {layer.name: ((layer.name,), None) for layer in comp.layers}
+    options["all_pooled"] = (every, None)
+    options["all_per_layer"] = (every, groups)
     out = {}
-    for option, names in options.items():
+    for option, (names, g) in options.items():
         pred = evaluation.label_and_predict(
             joined_counts(label.layer_counts, names), y_train,
-            joined_counts(test.layer_counts, names), classes, vote, fallback_class(prep))
+            joined_counts(test.layer_counts, names), classes, vote, fallback_class(prep), g)
         out[option] = float(np.mean(pred == y_test))
+    out["all"] = out["all_per_layer" if layer_vote == "per_layer" else "all_pooled"]
     return out
 
 

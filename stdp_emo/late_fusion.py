@@ -88,17 +88,22 @@ def check_same_samples(parts: list[dict]) -> None:
                                 "(not the same split)")
 
 
-def joint_vote(parts: list[dict], n_classes: int, vote: str) -> np.ndarray:
-    """Predicted test classes when every layer of ``parts`` is labelled and votes together
-    (a sample none of them answers goes to the labelling samples' majority class)."""
+def joint_vote(parts: list[dict], n_classes: int, vote: str,
+               layer_vote: str = "pooled") -> np.ndarray:
+    """Predicted test classes when every layer of ``parts`` is labelled and votes together,
+    pooled or per layer (``train.layer_vote``; a sample none of them answers goes to the
+    labelling samples' majority class)."""
     y_label = parts[0]["y_label"]
     fallback = int(np.bincount(y_label, minlength=n_classes).argmax())
-    lc = np.concatenate([c for p in parts for c in p["label"].values()], axis=1)
+    lc = [c for p in parts for c in p["label"].values()]
     tc = np.concatenate([c for p in parts for c in p["test"].values()], axis=1)
-    return evaluation.label_and_predict(lc, y_label, tc, n_classes, vote, fallback)
+    groups = (np.concatenate([np.full(c.shape[1], i) for i, c in enumerate(lc)])
+              if layer_vote == "per_layer" else None)
+    return evaluation.label_and_predict(np.concatenate(lc, axis=1), y_label, tc, n_classes,
+                                        vote, fallback, groups)
 
 
-def late_fusion(parts: list[dict], classes, vote: str = "mean") -> dict:
+def late_fusion(parts: list[dict], classes, vote: str = "mean", layer_vote: str = "pooled") -> dict:
     """Label every layer of separately trained networks together and let them all vote.
 
     Parameters
@@ -109,6 +114,9 @@ def late_fusion(parts: list[dict], classes, vote: str = "mean") -> dict:
         Class names (index order of ``y_label`` / ``y_test``).
     vote : str
         Vote weighting (:data:`~stdp_emo.evaluation.VOTES`).
+    layer_vote : {"pooled", "per_layer"}
+        How the layers are combined (``train.layer_vote``, as a cross-modal network's
+        every-layer vote).
 
     Returns
     -------
@@ -124,16 +132,16 @@ def late_fusion(parts: list[dict], classes, vote: str = "mean") -> dict:
     """
     check_same_samples(parts)
     y_test = parts[0]["y_test"]
-    pred = joint_vote(parts, len(classes), vote)
+    pred = joint_vote(parts, len(classes), vote, layer_vote)
     out = evaluation.metrics(y_test, pred, classes)
     out["polarity"] = evaluation.polarity_metrics(y_test, pred, classes)
-    out["accuracy_by_part"] = [float(np.mean(joint_vote([p], len(classes), vote) == y_test))
-                               for p in parts]
+    out["accuracy_by_part"] = [float(np.mean(joint_vote([p], len(classes), vote, layer_vote)
+                                             == y_test)) for p in parts]
     return out
 
 
 def late_fusion_robustness(parts: list[dict], degraded: list[dict], classes,
-                           vote: str = "mean") -> dict:
+                           vote: str = "mean", layer_vote: str = "pooled") -> dict:
     """Late-fusion accuracy when some networks see degraded test inputs.
 
     Every network keeps its neurons' labels from its own clean labelling counts;
@@ -150,7 +158,8 @@ def late_fusion_robustness(parts: list[dict], degraded: list[dict], classes,
         frozen network on degraded test inputs (same layers and samples as its
         clean test counts); ``{}`` for a run degraded by no condition.
     classes : sequence of str
-    vote : str
+    vote, layer_vote : str
+        As for :func:`late_fusion`.
 
     Returns
     -------
@@ -177,5 +186,5 @@ def late_fusion_robustness(parts: list[dict], degraded: list[dict], classes,
     out = {}
     for cond in dict.fromkeys(c for d in degraded for c in d):
         joint = [{**p, "test": d.get(cond, p["test"])} for p, d in zip(parts, degraded)]
-        out[cond] = float(np.mean(joint_vote(joint, len(classes), vote) == y_test))
+        out[cond] = float(np.mean(joint_vote(joint, len(classes), vote, layer_vote) == y_test))
     return out

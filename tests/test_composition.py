@@ -38,10 +38,27 @@ def test_crossmodal_synapses_only_from_visual_to_audio_exc():
     assert p.pre.max() == VISUAL.n_neurons - 1 and p.post.max() == AUDIO.n_neurons - 1
     assert len({(a, b) for a, b in zip(p.pre, p.post)}) == p.n_synapses  # no duplicates
     np.testing.assert_allclose(p.norm_total, NetworkConfig().cross_norm_per_synapse * VISUAL.n_neurons)
-    sparse = compose("crossmodal", TOPOS, NetworkConfig(cross_p_connect=0.5)).projection(p.name)
+    # a fan-in at least the visual layer's size is all-to-all
+    full = compose("crossmodal", TOPOS, NetworkConfig(cross_fan_in=VISUAL.n_neurons))
+    assert full.projection(p.name).n_synapses == p.n_synapses
+    sparse = compose("crossmodal", TOPOS, NetworkConfig(cross_fan_in=4)).projection(p.name)
     assert 0 < sparse.n_synapses < p.n_synapses
-    again = compose("crossmodal", TOPOS, NetworkConfig(cross_p_connect=0.5)).projection(p.name)
+    again = compose("crossmodal", TOPOS, NetworkConfig(cross_fan_in=4)).projection(p.name)
     np.testing.assert_array_equal(sparse.pre, again.pre)          # seeded, stable
+    np.testing.assert_allclose(sparse.norm_total,                 # normalised per synapse it has
+                               NetworkConfig().cross_norm_per_synapse * sparse.n_synapses
+                               / AUDIO.n_neurons)
+
+
+def test_cross_fan_in_sets_the_mean_visual_synapses_per_audio_neuron():
+    vis = conv_topology((2, 40, 40), (5, 5), (5, 5), 10)       # 64 positions x 10 = 640 neurons
+    aud = audio_topology(4, 200, 10, 10, 10)                    # 20 positions x 10 = 200 neurons
+    p = compose("crossmodal", {"audio": aud, "visual": vis},
+                NetworkConfig(cross_fan_in=64)).projection("visual_exc_to_audio_exc")
+    per_audio = np.bincount(p.post, minlength=aud.n_neurons)
+    assert abs(per_audio.mean() - 64) < 2                       # p = 64 / 640 = 0.1
+    assert per_audio.min() > 0
+    assert len({(a, b) for a, b in zip(p.pre, p.post)}) == p.n_synapses
 
 
 def test_vision_leads_audio_in_multimodal_modes_only():

@@ -89,6 +89,51 @@ def test_vote_weights_by_hand():
         ev.vote_weights(counts, labels, a, 2, "majority")
 
 
+def test_per_layer_vote_is_the_sum_of_each_layers_own_vote():
+    rng = np.random.default_rng(5)
+    big, small = rng.poisson(2.0, (40, 30)).astype(float), rng.poisson(2.0, (40, 6)).astype(float)
+    labels = rng.integers(0, 4, 40)
+    counts = np.concatenate([big, small], axis=1)
+    groups = np.repeat([0, 1], [30, 6])
+    a = ev.assign_labels(counts, labels, 4)
+    test = rng.poisson(2.0, (12, 36)).astype(float)
+    for vote in ev.VOTES:
+        w = ev.vote_weights(counts, labels, a, 4, vote, groups)
+        each = sum(ev.class_scores(test[:, g == k], a[g == k], 4,
+                                   ev.vote_weights(counts[:, g == k], labels, a[g == k], 4, vote))
+                   for k, g in ((0, groups), (1, groups)))
+        np.testing.assert_allclose(ev.class_scores(test, a, 4, w), each)
+    with pytest.raises(ValueError, match="groups of shape"):
+        ev.vote_weights(counts, labels, a, 4, "mean", groups[:-1])
+
+
+def test_per_layer_vote_is_not_swayed_by_a_layers_size():
+    # layer A: neuron 0 fires 2 for class 0, neuron 1 fires 3 for class 1; layer B: n_b
+    # neurons that fire 1 for class 1 (all assigned to class 1)
+    labels = np.array([0, 1, 0, 1])
+
+    def layers(n_b):
+        a_layer = np.array([[2, 0], [0, 3], [2, 0], [0, 3]], float)
+        b_layer = np.tile(np.array([[0], [1], [0], [1]], float), (1, n_b))
+        counts = np.concatenate([a_layer, b_layer], axis=1)
+        return counts, ev.assign_labels(counts, labels, 2), np.repeat([0, 1], [2, n_b])
+
+    def scores(n_b, per_layer):
+        counts, a, groups = layers(n_b)
+        x = np.concatenate([[2.0, 3.0], np.zeros(n_b)])[None]   # A answers both, B is silent
+        w = ev.vote_weights(counts, labels, a, 2, "mean", groups if per_layer else None)
+        return ev.class_scores(x, a, 2, w)[0]
+
+    np.testing.assert_array_equal(layers(10)[1], [0] + [1] * 11)
+    # pooled: class 1's mean runs over 11 neurons, 10 of them silent -> 3 / 11 < 2: class 0
+    np.testing.assert_allclose(scores(10, False), [2.0, 3.0 / 11])
+    # per layer: layer A's class-1 neuron keeps its say (3), layer B adds its mean (0): class 1
+    np.testing.assert_allclose(scores(10, True), [2.0, 3.0])
+    # a ten times larger layer B changes the pooled vote, not the per-layer one
+    np.testing.assert_allclose(scores(100, True), scores(10, True))
+    np.testing.assert_allclose(scores(100, False), [2.0, 3.0 / 101])
+
+
 def test_default_weights_are_the_mean_vote():
     rng = np.random.default_rng(3)
     counts = rng.poisson(2.0, (30, 12)).astype(float)

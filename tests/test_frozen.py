@@ -44,6 +44,13 @@ def test_accuracy_by_vote_layers_labels_each_layer_and_all_of_them():
     test = SimpleNamespace(layer_counts={"audio": eye[1 - labels[4:]],
                                          "visual": 10 * eye[labels[4:]]})
     got = accuracy_by_vote_layers(prep, label, test, "proportion")
-    assert got == {"audio": 0.0, "visual": 1.0, "all": 1.0}
+    assert got == {"audio": 0.0, "visual": 1.0, "all": 1.0, "all_pooled": 1.0,
+                   "all_per_layer": 1.0}
+    # audio neurons firing 20 for the wrong class outvote vision's 10 either way (layers of
+    # equal size), and "all" is the configured combination
+    test.layer_counts["audio"] = 20 * eye[1 - labels[4:]]
+    for layer_vote in ("pooled", "per_layer"):
+        got = accuracy_by_vote_layers(prep, label, test, "proportion", layer_vote)
+        assert got["all"] == got[f"all_{layer_vote}"] == 0.0
     single = SimpleNamespace(composition=compose("audio", topo, NetworkConfig()))
     assert accuracy_by_vote_layers(single, label, test, "proportion") is None

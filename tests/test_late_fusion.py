@@ -49,6 +49,28 @@ def test_each_modality_alone_and_together(tmp_path):
     assert np.trace(np.array(m["confusion"])) == len(Y)
 
 
+def test_per_layer_late_fusion_gives_each_network_the_same_say():
+    # audio: 4 selective neurons (5 spikes for their class); on the test samples of class d its
+    # d neuron fires 2 and its a neuron 1.  Vision: 40 neurons that fire 1 for class d while
+    # labelling (all assigned to d) and stay silent on every test sample.
+    audio_l = _one_hot_counts({0, 1, 2, 3})
+    audio_t = audio_l.copy()
+    audio_t[Y == 3] = [1, 0, 0, 2]
+    vis_l = np.tile((Y == 3).astype(int)[:, None], (1, 40))
+    vis_t = np.zeros_like(vis_l)
+    mk = lambda layer, lab, tst: {"label": {layer: lab}, "test": {layer: tst}, "y_label": Y,
+                                  "y_test": Y, "label_ids": IDS, "test_ids": IDS}
+    parts = [mk("audio", audio_l, audio_t), mk("visual", vis_l, vis_t)]
+    pooled = late_fusion(parts, CLASSES, "mean")
+    per_layer = late_fusion(parts, CLASSES, "mean", "per_layer")
+    # alone: audio right everywhere; silent vision -> the fallback class a (2 of 8 right)
+    assert pooled["accuracy_by_part"] == per_layer["accuracy_by_part"] == [1.0, 0.25]
+    # pooled, class d's mean runs over 41 neurons: 2 / 41 < a's 1, the d samples go to a;
+    # per layer, audio's 2 for d beats its 1 for a and vision adds 0 to d
+    assert pooled["accuracy"] == 0.75 and np.array(pooled["confusion"])[3, 0] == 2
+    assert per_layer["accuracy"] == 1.0
+
+
 def test_runs_on_other_samples_are_refused(tmp_path):
     audio = read_counts(_run(tmp_path, "audio", "audio", {0, 1}))
     visual = read_counts(_run(tmp_path, "visual", "visual", {2, 3}))

@@ -48,7 +48,7 @@ def test_compiled_project_key_separates_configs_and_shapes():
         key_of("visual"),
         key_of("crossmodal"),
         key_of("early_fusion"),
-        key_of("crossmodal", n=NetworkConfig(n_features=4, cross_p_connect=0.5)),
+        key_of("crossmodal", n=NetworkConfig(n_features=4, cross_fan_in=2)),
     ]
     assert key not in others and len(set(others)) == len(others)
 

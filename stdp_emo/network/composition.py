@@ -33,7 +33,7 @@ from .topology import ConvTopology
 log = logging.getLogger(__name__)
 
 MULTIMODAL = ("early_fusion", "crossmodal")
-#: seed of the connection pattern of sparse (``cross_p_connect < 1``) projections; fixed so
+#: seed of the connection pattern of sparse (``cross_fan_in`` < visual neurons) projections; fixed so
 #: that every training seed shares one compiled network
 CONNECTION_SEED = 0
 
@@ -138,6 +138,12 @@ class Composition:
     def n_voting(self) -> int:
         """Neurons that are labelled and vote (the length of a model's assignments)."""
         return sum(self.layer(name).n_neurons for name in self.vote_layers)
+
+    @property
+    def vote_groups(self) -> np.ndarray:
+        """Index (in :attr:`vote_layers`) of the layer of every voting neuron, ``(n_voting,)``."""
+        return np.concatenate([np.full(self.layer(name).n_neurons, i, np.int64)
+                               for i, name in enumerate(self.vote_layers)])
 
     def vote_slice(self, layer: str) -> slice | None:
         """Where ``layer``'s neurons lie in the voting neurons (None: it does not vote)."""
@@ -249,7 +255,7 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
                            {m: topologies[m] for m in needed})
     if mode == "crossmodal":
         n_vis, n_aud = topologies["visual"].n_neurons, topologies["audio"].n_neurons
-        pre, post = _all_to_all(n_vis, n_aud, net.cross_p_connect)
+        pre, post = _all_to_all(n_vis, n_aud, min(1.0, net.cross_fan_in / n_vis))
         fan_in = pre.size / n_aud
         projections.append(ProjectionSpec("visual_exc", "audio", pre, post,
                                           net.cross_norm_per_synapse * fan_in,

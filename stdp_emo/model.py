@@ -35,7 +35,7 @@ import numpy as np
 
 from . import __version__
 from . import config as config_mod
-from .errors import DataError
+from .errors import ConfigError, DataError
 from .fileio import atomic_directory, npz_problem, write_json, write_npz, write_text
 from .network.composition import Composition, composition_for, modalities
 from .network.state import NetworkState, theta_key, weight_key
@@ -447,16 +447,45 @@ def _load_config(path: Path) -> config_mod.ExperimentConfig:
 
     Every model's ``config.toml`` lists every field of its version, so a model whose
     ``[encoding]`` has no ``audio_code`` predates the choice and was trained on the
-    feature image (today's default is the population code), and one whose ``[train]``
-    has no ``vote_layers`` labelled its readout layer only.
+    feature image (today's default is the population code), one whose ``[train]``
+    has no ``vote_layers`` labelled its readout layer only, one with no ``layer_vote``
+    pooled its voting layers, and one with ``[network] cross_p_connect`` (before
+    ``cross_fan_in``) is rebuilt with the fan-in that gives the same connections.
     """
     import tomllib
 
-    cfg = config_mod.load(path)           # one-line ConfigError on a bad file
-    d = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        d = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"{path}: unreadable config ({e})") from None
+    net = d.get("network", {})
+    if isinstance(net, dict) and "cross_p_connect" in net:
+        net["cross_fan_in"] = _fan_in_for(net.pop("cross_p_connect"), d, path)
+    cfg = config_mod.from_dict(d, source=str(path))      # one-line ConfigError on a bad file
     if "audio_code" not in d.get("encoding", {}):
         cfg = cfg.replace(encoding={"audio_code": "image"}, train={"vote": "mean"})
     if "vote_layers" not in d.get("train", {}):
         # before the choice only the labelled layer voted (today's default: every layer)
         cfg = cfg.replace(train={"vote_layers": "readout"})
+    if "layer_vote" not in d.get("train", {}):
+        cfg = cfg.replace(train={"layer_vote": "pooled"})
     return cfg
+
+
+def _fan_in_for(p_connect, d: dict, path: Path) -> int:
+    """``cross_fan_in`` that rebuilds a model trained with ``cross_p_connect`` (same pattern:
+    the connection probability ``min(1, fan_in / visual neurons)`` must equal it)."""
+    if d.get("train", {}).get("modality") != "crossmodal":
+        return int(config_mod.NetworkConfig().cross_fan_in)     # no visual -> audio synapses
+    try:
+        n_vis = int(json.loads((path.parent / INFO).read_text(encoding="utf-8"))["layers"]["visual"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise DataError(f"{path}: cross_p_connect = {p_connect!r} needs the visual layer size "
+                        f"from {INFO}, which is unreadable") from None
+    if p_connect >= 1:
+        return n_vis
+    fan_in = round(p_connect * n_vis)
+    if fan_in < 1 or fan_in / n_vis != p_connect:
+        raise DataError(f"{path}: cross_p_connect = {p_connect!r} cannot be rebuilt as a fan-in "
+                        f"of the {n_vis}-neuron visual layer by this version; train it again")
+    return fan_in

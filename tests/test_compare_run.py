@@ -35,7 +35,7 @@ def test_late_fusion_robustness_degrades_only_the_network_that_sees_the_conditio
     silent = {**visual, "test": {k: np.zeros_like(v) for k, v in visual["test"].items()}}
     classes = runs["audio"]["classes"]
     assert rob[(LATE_FUSION, "vision_missing", None)] == pytest.approx(
-        late_fusion([audio, silent], classes, cfg.train.vote)["accuracy"])
+        late_fusion([audio, silent], classes, cfg.train.vote, cfg.train.layer_vote)["accuracy"])
     fallback = np.bincount(visual["y_label"]).argmax()
     assert rob[("visual", "vision_missing", None)] == pytest.approx(
         np.mean(visual["y_test"] == fallback))

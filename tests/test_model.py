@@ -309,3 +309,19 @@ def test_models_from_before_vote_layers_keep_their_readout_layer_vote(tmp_path):
     back = TrainedModel.load(path)
     assert back.config.train.vote_layers == "readout"
     assert back.composition.vote_layers == ("audio",) and back.assignments.size == 3
+
+
+def test_models_from_before_cross_fan_in_are_rebuilt_with_the_same_connections(tmp_path):
+    path = crossmodal_au_model("all").save("old", home=tmp_path)
+    toml = path / "config.toml"
+    text = toml.read_text()
+    assert "cross_fan_in = 768" in text and 'layer_vote = "per_layer"' in text
+    old = text.replace('layer_vote = "per_layer"\n', "")
+    toml.write_text(old.replace("cross_fan_in = 768", "cross_p_connect = 1.0"))
+    back = TrainedModel.load(path)
+    # all-to-all from the 2-neuron visual layer; before layer_vote the layers were pooled
+    assert back.config.network.cross_fan_in == 2 and back.config.train.layer_vote == "pooled"
+    assert back.composition.projection("visual_exc_to_audio_exc").n_synapses == 2 * 3
+    toml.write_text(old.replace("cross_fan_in = 768", "cross_p_connect = 0.3"))
+    with pytest.raises(DataError, match=r"cross_p_connect = 0.3 cannot be rebuilt .* 2-neuron"):
+        TrainedModel.load(path)

@@ -71,6 +71,12 @@ VOTES = ("mean", "normalised", "proportion")
 """The unsupervised classifiers (``[train] vote``); see :func:`vote_weights`."""
 
 
+def layer_groups(sizes) -> np.ndarray:
+    """``groups`` for :func:`vote_weights`: layer index of every neuron of layers of these
+    sizes, side by side, ``(sum(sizes),)``."""
+    return np.repeat(np.arange(len(sizes), dtype=np.int64), [int(n) for n in sizes])
+
+
 def vote_weights(counts: np.ndarray, labels: np.ndarray, assignments: np.ndarray,
                  n_classes: int, vote: str = "mean", groups: np.ndarray | None = None
                  ) -> np.ndarray:

@@ -94,7 +94,7 @@ def vote_groups(cfg: ExperimentConfig, comp) -> np.ndarray | None:
     layers vote (:func:`stdp_emo.evaluation.vote_weights`), else None (one pooled vote)."""
     if cfg.train.layer_vote != "per_layer" or len(comp.vote_layers) < 2:
         return None
-    return comp.vote_groups
+    return evaluation.layer_groups([comp.layer(name).n_neurons for name in comp.vote_layers])
 
 
 def fallback_class(prep: Prepared) -> int:
@@ -159,7 +159,7 @@ def accuracy_by_vote_layers(prep: Prepared, label, test, vote: str,
     y = prep.dataset.labels
     y_train, y_test = y[prep.train_idx], y[prep.test_idx]
     every = tuple(layer.name for layer in comp.layers)
-    groups = np.concatenate([np.full(layer.n_neurons, i) for i, layer in enumerate(comp.layers)])
+    groups = evaluation.layer_groups([layer.n_neurons for layer in comp.layers])
     options = {layer.name: ((layer.name,), None) for layer in comp.layers}
     options["all_pooled"] = (every, None)
     options["all_per_layer"] = (every, groups)

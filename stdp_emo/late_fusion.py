@@ -97,7 +97,7 @@ def joint_vote(parts: list[dict], n_classes: int, vote: str,
     fallback = int(np.bincount(y_label, minlength=n_classes).argmax())
     lc = [c for p in parts for c in p["label"].values()]
     tc = np.concatenate([c for p in parts for c in p["test"].values()], axis=1)
-    groups = (np.concatenate([np.full(c.shape[1], i) for i, c in enumerate(lc)])
+    groups = (evaluation.layer_groups([c.shape[1] for c in lc])
               if layer_vote == "per_layer" else None)
     return evaluation.label_and_predict(np.concatenate(lc, axis=1), y_label, tc, n_classes,
                                         vote, fallback, groups)

@@ -139,12 +139,6 @@ class Composition:
         """Neurons that are labelled and vote (the length of a model's assignments)."""
         return sum(self.layer(name).n_neurons for name in self.vote_layers)
 
-    @property
-    def vote_groups(self) -> np.ndarray:
-        """Index (in :attr:`vote_layers`) of the layer of every voting neuron, ``(n_voting,)``."""
-        return np.concatenate([np.full(self.layer(name).n_neurons, i, np.int64)
-                               for i, name in enumerate(self.vote_layers)])
-
     def vote_slice(self, layer: str) -> slice | None:
         """Where ``layer``'s neurons lie in the voting neurons (None: it does not vote)."""
         start = 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import sys
 from pathlib import Path
 
@@ -19,6 +20,19 @@ def machine_info() -> dict:
     return {"python": platform.python_version(), "cpus": os.cpu_count(),
             "machine": platform.machine(), "node": platform.node(),
             "load_average": list(os.getloadavg())}
+
+
+def peak_memory_mib() -> dict:
+    """Peak resident memory (MiB) of this process and of its largest finished child process.
+
+    ``getrusage`` high-water marks (Linux reports KiB): the benchmark's whole run so far,
+    simulation, feature extraction and evaluation together; a child process (an evaluation
+    worker, a feature-extraction worker, a standalone binary) is counted separately.
+    """
+    def mib(who):
+        return round(resource.getrusage(who).ru_maxrss / 1024.0, 1)
+
+    return {"self": mib(resource.RUSAGE_SELF), "largest_child": mib(resource.RUSAGE_CHILDREN)}
 
 
 def apply_overrides(cfg, items: list[str]):
@@ -45,9 +59,13 @@ def apply_overrides(cfg, items: list[str]):
 
 
 def write_result(result: dict, name: str, out: Path | None = None) -> Path:
-    """Write ``result`` as JSON to ``out`` (default ``benchmarks/results/<name>``), atomically."""
+    """Write ``result`` as JSON to ``out`` (default ``benchmarks/results/<name>``), atomically.
+
+    ``result["peak_memory_mib"]`` is set to :func:`peak_memory_mib` at the time of writing.
+    """
     from stdp_emo.fileio import write_text
 
+    result["peak_memory_mib"] = peak_memory_mib()
     dest = Path(out) if out is not None else RESULTS / name
     dest.parent.mkdir(parents=True, exist_ok=True)
     write_text(dest, json.dumps(result, indent=2, default=str) + "\n")

@@ -27,6 +27,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -62,7 +63,7 @@ def topk_vote(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, k: i
     return votes.argmax(axis=1)
 
 
-def compare_functionals(dataset, cache_dir: Path) -> np.ndarray:
+def compare_functionals(dataset, cache_dir: Path, sample_rate_hz: int) -> np.ndarray:
     """ComParE 2016 functionals of every clip, shape (n_clips, 6373), cached on disk."""
     import hashlib
 
@@ -71,6 +72,7 @@ def compare_functionals(dataset, cache_dir: Path) -> np.ndarray:
     from stdp_emo.datasets.media import read_audio
 
     stamp = sorted([c.id, str(c.audio_path), c.audio_path.stat().st_size] for c in dataset.clips)
+    stamp.append(sample_rate_hz)
     key = hashlib.sha256(repr(stamp).encode()).hexdigest()[:16]
     path = cache_dir / f"{dataset.name}-compare2016-{key}.npz"
     if path.is_file():
@@ -78,7 +80,8 @@ def compare_functionals(dataset, cache_dir: Path) -> np.ndarray:
             return z["values"]
     smile = opensmile.Smile(feature_set=opensmile.FeatureSet.ComParE_2016,
                             feature_level=opensmile.FeatureLevel.Functionals)
-    values = np.stack([smile.process_signal(read_audio(c.audio_path, 16000), 16000).to_numpy()[0]
+    values = np.stack([smile.process_signal(read_audio(c.audio_path, sample_rate_hz),
+                                            sample_rate_hz).to_numpy()[0]
                        for c in dataset.clips]).astype(np.float64)
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.npz")
@@ -94,7 +97,7 @@ def code_of(values: np.ndarray, train_idx: np.ndarray, cfg, bins: int) -> np.nda
     feats = values[:, :, None].astype(np.float32)
     n_valid = np.ones(len(values), dtype=np.int64)
     enc = AudioEncoder.fit(feats[train_idx], n_valid[train_idx], cfg.audio,
-                           cfg.encoding.__class__(**{**cfg.encoding.__dict__, "population_bins": bins}))
+                           dataclasses.replace(cfg.encoding, population_bins=bins))
     return enc(feats, n_valid).astype(np.float32)
 
 
@@ -112,7 +115,7 @@ def one_split(split: str, root: Path, ks: list[int]) -> dict:
     prep = prepare(cfg, progress=False)
     y, tr, te = prep.dataset.labels, prep.train_idx, prep.test_idx
     n_classes = int(y.max()) + 1
-    raw = compare_functionals(prep.dataset, data_home() / "cache")
+    raw = compare_functionals(prep.dataset, data_home() / "cache", cfg.audio.sample_rate_hz)
     scaler = StandardScaler().fit(raw[tr])
     keep = scaler.scale_ > 0                                   # constant functionals carry nothing
     z = scaler.transform(raw)[:, keep]

@@ -23,3 +23,15 @@ def test_top_k_takes_the_majority_of_the_k_nearest():
     vote = lambda k: feature_ceiling.topk_vote(x_train, y_train, x_test, k, 3)[0]  # noqa: E731
     assert vote(1) == 0          # the single nearest
     assert vote(3) == 1          # two of the three nearest are class 1
+
+
+def test_code_of_clip_values_is_the_default_encoders_on_off_code():
+    from stdp_emo.config import ExperimentConfig
+
+    values = np.random.default_rng(0).normal(size=(30, 3))
+    cfg = ExperimentConfig()
+    code = feature_ceiling.code_of(values, np.arange(20), cfg, 4)
+    assert code.shape == (30, 3 * 4 * 2)              # ON and OFF halves, 4 curves per value
+    # fractions of the maximum rate: within [0, 1], and some input at full rate
+    assert np.isfinite(code).all() and code.min() >= 0 and code.max() <= 1.0
+    assert code.max() == 1.0

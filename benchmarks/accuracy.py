@@ -35,7 +35,8 @@ from _common import REPO, apply_overrides, machine_info, write_result  # noqa: E
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "ravdess"
 CONFIGS = {"paper": REPO / "configs" / "paper.toml", "default": None,
            "mfcc": REPO / "configs" / "mfcc.toml",
-           "speaker_normalised": REPO / "configs" / "speaker_normalised.toml"}
+           "speaker_normalised": REPO / "configs" / "speaker_normalised.toml",
+           "hard_competition": REPO / "configs" / "hard_competition.toml"}
 
 
 def _summary(values: list) -> dict:

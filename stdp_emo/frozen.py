@@ -52,12 +52,14 @@ def evaluate_frozen(cfg: ExperimentConfig, prep: Prepared, state, *, progress: b
     -------
     dict with ``assignments``, ``weights`` (vote weights, see
     :func:`~stdp_emo.evaluation.vote_weights`; as given when ``assignments`` is), ``label`` and ``test`` (:class:`~stdp_emo.simulate.PresentResult`
-    or None), ``timings``.
+    or None), ``groups`` (:func:`vote_groups`, what the weights were computed with),
+    ``timings``.
     """
     from .simulate import CompiledNetwork, present, present_sharded
 
     inputs = prep.inputs if inputs is None else inputs
     seed = cfg.train.seed
+    groups = vote_groups(cfg, prep.composition)
     # compile once here; shards then run copies of this project
     with CompiledNetwork(prep.composition, cfg.network, cfg.encoding, learning=False,
                          chunk_size=cfg.train.chunk_size) as frozen:
@@ -81,12 +83,11 @@ def evaluate_frozen(cfg: ExperimentConfig, prep: Prepared, state, *, progress: b
             y_label = prep.dataset.labels[prep.train_idx]
             assignments = evaluation.assign_labels(label.counts, y_label, len(prep.dataset.classes))
             weights = evaluation.vote_weights(label.counts, y_label, assignments,
-                                              len(prep.dataset.classes), cfg.train.vote,
-                                              vote_groups(cfg, prep.composition))
+                                              len(prep.dataset.classes), cfg.train.vote, groups)
         test = run(prep.test_idx, PHASE_TEST, "testing")
     timings["workers"] = 1 if serial else n_work
-    return {"assignments": assignments, "weights": weights, "label": label, "test": test,
-            "timings": timings}
+    return {"assignments": assignments, "weights": weights, "groups": groups, "label": label,
+            "test": test, "timings": timings}
 
 
 def vote_groups(cfg: ExperimentConfig, comp) -> np.ndarray | None:

@@ -33,7 +33,7 @@ from .datasets.splits import describe_split
 from .encoding import expected_input_spikes
 from .errors import WriteError
 from .frozen import (accuracy_by_vote_layers, evaluate_frozen, fallback_class, feature_name,
-                     score, synaptic_ops, vote_groups)
+                     score, synaptic_ops)
 from .late_fusion import write_counts
 from .model import Split, TrainedModel
 from .preparation import prepare, rows
@@ -196,7 +196,7 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         timings["test_s"] = ev["test"].seconds
         timings["evaluate_s"] = time.perf_counter() - t0
         results = score(prep, ev["assignments"], ev["label"].counts, ev["test"].counts,
-                        cfg.train.seed, ev["weights"], vote_groups(cfg, prep.composition))
+                        cfg.train.seed, ev["weights"], ev["groups"])
         by_layers = accuracy_by_vote_layers(prep, ev["label"], ev["test"], cfg.train.vote,
                                             cfg.train.layer_vote)
         if by_layers is not None:

@@ -33,10 +33,25 @@ import numpy as np
 from _common import REPO, apply_overrides, machine_info, write_result  # noqa: E402
 
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "ravdess"
-CONFIGS = {"paper": REPO / "configs" / "paper.toml", "default": None,
-           "mfcc": REPO / "configs" / "mfcc.toml",
-           "speaker_normalised": REPO / "configs" / "speaker_normalised.toml",
-           "hard_competition": REPO / "configs" / "hard_competition.toml"}
+
+
+def audio_configs(folder: Path = REPO / "configs") -> dict:
+    """Config name -> file of every full-size audio-only design in ``folder``, and
+    ``"default"`` (no file): each ``*.toml`` whose ``[train] modality`` is audio (the
+    default) and that does not shrink the data (``[data] max_per_class``, as
+    ``tiny.toml`` does for smoke runs)."""
+    import tomllib
+
+    found = {"default": None}
+    for path in sorted(folder.glob("*.toml")):
+        d = tomllib.loads(path.read_text(encoding="utf-8"))
+        if (d.get("train", {}).get("modality", "audio") == "audio"
+                and "max_per_class" not in d.get("data", {})):
+            found[path.stem] = path
+    return found
+
+
+CONFIGS = audio_configs()
 
 
 def _summary(values: list) -> dict:

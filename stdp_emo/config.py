@@ -356,6 +356,14 @@ class NetworkConfig:
         fused layer has 8.5 million synapses: ``layers`` is the smaller network.
     fusion_norm_per_synapse : float
         Early fusion: exc->multimodal column sum per synapse.
+    fusion_visual_fan_in : int
+        Early fusion: visual synapses a multimodal neuron receives, on average (from the
+        visual inputs, or from the visual excitatory neurons with ``fusion_from =
+        "layers"``): every (visual, multimodal) pair is connected with probability
+        ``min(1, fusion_visual_fan_in / visual sources)`` from a fixed seed.  The audio
+        projection stays all-to-all.  Default 1,408 (the default audio code's size):
+        all-to-all for action units, 7 % of the 20,000 event-camera inputs (figures in
+        ``network.parameters.FUSION_VISUAL_FAN_IN``).
     dense_n_neurons : int
         Excitatory neurons of the fully connected audio layer that the
         population code (``encoding.audio_code``) drives (one inhibition pool).
@@ -400,6 +408,7 @@ class NetworkConfig:
     fusion_n_neurons: int = int(_v(P.FUSION_N_NEURONS))
     fusion_from: Literal["layers", "inputs"] = "inputs"
     fusion_norm_per_synapse: float = _v(P.FUSION_NORM_PER_SYNAPSE)
+    fusion_visual_fan_in: int = int(_v(P.FUSION_VISUAL_FAN_IN))
     dense_n_neurons: int = int(_v(P.DENSE_N_NEURONS))
     au_n_neurons: int = int(_v(P.AU_N_NEURONS))
 
@@ -562,7 +571,7 @@ def validate_section(obj, where: str) -> None:
                     {"n_fft", "n_mfcc", "n_mels", "n_frames", "window", "stride", "n_features",
                      "epochs", "chunk_size", "w_max", "norm_per_synapse", "crop_size",
                      "upsample_factor", "fusion_n_neurons", "cross_norm_per_synapse", "cross_gain",
-                     "fusion_norm_per_synapse", "cross_fan_in", "dense_n_neurons",
+                     "fusion_norm_per_synapse", "cross_fan_in", "fusion_visual_fan_in", "dense_n_neurons",
                      "population_bins", "population_sigma_bins", "au_n_neurons", "au_copies",
                      "cross_init_top"})
         if positive and not isinstance(v, str) and v <= 0:

@@ -442,6 +442,10 @@ def _check_files(info: dict, arrays: dict, path: Path) -> None:
         raise DataError(f"{path / NETWORK}: missing arrays {', '.join(missing)}")
 
 
+#: a fan-in no layer reaches: all-to-all (models from before ``fusion_visual_fan_in``)
+ALL_TO_ALL = 2 ** 31 - 1
+
+
 def _load_config(path: Path) -> config_mod.ExperimentConfig:
     """A model's resolved config; models written before the population code used the image code.
 
@@ -449,8 +453,9 @@ def _load_config(path: Path) -> config_mod.ExperimentConfig:
     ``[encoding]`` has no ``audio_code`` predates the choice and was trained on the
     feature image (today's default is the population code), one whose ``[train]``
     has no ``vote_layers`` labelled its readout layer only, one with no ``layer_vote``
-    pooled its voting layers, and one with ``[network] cross_p_connect`` (before
-    ``cross_fan_in``) is rebuilt with the fan-in that gives the same connections.
+    pooled its voting layers, one with ``[network] cross_p_connect`` (before
+    ``cross_fan_in``) is rebuilt with the fan-in that gives the same connections, and one
+    with no ``fusion_visual_fan_in`` had an all-to-all multimodal layer.
     """
     import tomllib
 
@@ -461,6 +466,8 @@ def _load_config(path: Path) -> config_mod.ExperimentConfig:
     net = d.get("network", {})
     if isinstance(net, dict) and "cross_p_connect" in net:
         net["cross_fan_in"] = _fan_in_for(net.pop("cross_p_connect"), d, path)
+    if isinstance(net, dict) and net and "fusion_visual_fan_in" not in net:
+        net["fusion_visual_fan_in"] = ALL_TO_ALL
     cfg = config_mod.from_dict(d, source=str(path))      # one-line ConfigError on a bad file
     if "audio_code" not in d.get("encoding", {}):
         cfg = cfg.replace(encoding={"audio_code": "image"}, train={"vote": "mean"})

@@ -77,6 +77,35 @@ def test_early_fusion_layer_receives_both_excitatory_layers():
     assert c.projection("visual_exc_to_fusion_exc").n_synapses == VISUAL.n_neurons * 5
 
 
+@pytest.mark.parametrize("fusion_from", ["inputs", "layers"])
+def test_fusion_visual_fan_in_thins_only_the_visual_projection(fusion_from):
+    vis = conv_topology((2, 40, 40), (5, 5), (5, 5), 10)       # 3,200 inputs, 640 neurons
+    aud = audio_topology(4, 200, 10, 10, 10)                    # 800 inputs, 200 neurons
+    topos = {"audio": aud, "visual": vis}
+    src = "input" if fusion_from == "inputs" else "exc"
+    n_vis = vis.n_inputs if fusion_from == "inputs" else vis.n_neurons
+    n_aud = aud.n_inputs if fusion_from == "inputs" else aud.n_neurons
+
+    def fused(fan_in):
+        c = compose("early_fusion", topos, NetworkConfig(fusion_n_neurons=50, fusion_from=fusion_from,
+                                                         fusion_visual_fan_in=fan_in))
+        return c.projection(f"audio_{src}_to_fusion_exc"), c.projection(f"visual_{src}_to_fusion_exc")
+
+    per_syn = NetworkConfig().norm_per_synapse if fusion_from == "inputs" \
+        else NetworkConfig().fusion_norm_per_synapse
+    audio, visual = fused(64)
+    assert audio.n_synapses == n_aud * 50                       # audio stays all-to-all
+    per_neuron = np.bincount(visual.post, minlength=50)
+    assert abs(per_neuron.mean() - 64) < 3 and per_neuron.min() > 0
+    assert len({(a, b) for a, b in zip(visual.pre, visual.post)}) == visual.n_synapses
+    np.testing.assert_allclose(visual.norm_total, per_syn * visual.n_synapses / 50)
+    np.testing.assert_allclose(audio.norm_total, per_syn * n_aud)
+    np.testing.assert_array_equal(fused(64)[1].pre, visual.pre)             # seeded, stable
+    # a fan-in at least the number of visual sources is all-to-all
+    assert fused(n_vis)[1].n_synapses == n_vis * 50
+    np.testing.assert_allclose(fused(n_vis)[1].norm_total, per_syn * n_vis)
+
+
 def test_mode_needs_its_topologies():
     assert modalities("crossmodal") == ("audio", "visual")
     with pytest.raises(ValueError, match="visual"):

@@ -50,6 +50,7 @@ def test_partial_file_keeps_defaults(tmp_path):
     ('[network]\nw_init = "zeros"\n', "is not one of"),
     ('[network]\ncross_p_connect = 0.5\n', "network].cross_p_connect: replaced by cross_fan_in"),
     ('[network]\ncross_fan_in = 0\n', "network].cross_fan_in: must be > 0"),
+    ('[network]\nfusion_visual_fan_in = 0\n', "network].fusion_visual_fan_in: must be > 0"),
     ('[network]\nvisual_lead_ms = -1.0\n', "network].visual_lead_ms: must be >= 0"),
     ('[visual]\ndvs_metod = "v2e"\n', "unknown key 'dvs_metod'"),
     ('[visual]\ndvs_method = "v2f"\n', "visual].dvs_method: 'v2f' is not one of"),

@@ -325,3 +325,25 @@ def test_models_from_before_cross_fan_in_are_rebuilt_with_the_same_connections(t
     toml.write_text(old.replace("cross_fan_in = 768", "cross_p_connect = 0.3"))
     with pytest.raises(DataError, match=r"cross_p_connect = 0.3 cannot be rebuilt .* 2-neuron"):
         TrainedModel.load(path)
+
+
+def test_models_from_before_fusion_visual_fan_in_keep_an_all_to_all_multimodal_layer(tmp_path):
+    from stdp_emo.network.composition import composition_for
+
+    cfg = CFG.replace(train={"modality": "early_fusion"}, visual={"source": "au"},
+                      network={"fusion_n_neurons": 4, "fusion_visual_fan_in": 10})
+    shapes = {"audio": SHAPE, "visual": (1, 35, 2)}
+    comp = composition_for(cfg, shapes)
+    visual = comp.projection("visual_input_to_fusion_exc")
+    assert visual.n_synapses < 70 * 4                          # thinned by the fan-in of 10
+    state = NetworkState({p.name: np.full(p.n_synapses, 0.1) for p in comp.projections},
+                         {layer.name: np.zeros(layer.n_neurons) for layer in comp.layers})
+    path = TrainedModel(cfg, shapes, state, np.arange(4) % 2, ["a", "b"], Split(["x"], ["y"]),
+                        encoding={"scale_low": np.zeros(2), "scale_high": np.ones(2)}
+                        ).save("ef", home=tmp_path)
+    assert TrainedModel.load(path).composition.projection(visual.name).n_synapses == visual.n_synapses
+    toml = path / "config.toml"
+    toml.write_text(toml.read_text().replace("fusion_visual_fan_in = 10\n", ""))
+    # written before the key: all-to-all, so its stored weights no longer fit
+    with pytest.raises(DataError, match="visual_input_to_fusion_exc"):
+        TrainedModel.load(path)

@@ -33,7 +33,8 @@ from .topology import ConvTopology
 log = logging.getLogger(__name__)
 
 MULTIMODAL = ("early_fusion", "crossmodal")
-#: seed of the connection pattern of sparse (``cross_fan_in`` < visual neurons) projections; fixed so
+#: seed of the connection pattern of sparse projections (``cross_fan_in`` < visual neurons,
+#: ``fusion_visual_fan_in`` < visual sources); fixed so
 #: that every training seed shares one compiled network
 CONNECTION_SEED = 0
 
@@ -204,6 +205,12 @@ def _all_to_all(n_pre: int, n_post: int, p: float) -> tuple[np.ndarray, np.ndarr
     return pre.astype(np.int32), post.astype(np.int32)
 
 
+def _fusion_p(modality: str, n_sources: int, net) -> float:
+    """Connection probability of ``modality``'s projection into the multimodal layer:
+    audio all-to-all, visual ``min(1, fusion_visual_fan_in / n_sources)``."""
+    return 1.0 if modality == "audio" else min(1.0, net.fusion_visual_fan_in / n_sources)
+
+
 def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
     """The composition of ``mode`` for the given input topologies.
 
@@ -242,9 +249,9 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
         layers.append(LayerSpec("fusion", np.zeros(n, np.int32)))
         for m in needed:
             n_in = topologies[m].n_inputs
-            pre, post = _all_to_all(n_in, n, 1.0)
+            pre, post = _all_to_all(n_in, n, _fusion_p(m, n_in, net))
             projections.append(ProjectionSpec(f"{m}_input", "fusion", pre, post,
-                                              net.norm_per_synapse * n_in))
+                                              net.norm_per_synapse * pre.size / n))
         return Composition(mode, inputs, layers, projections, "fusion",
                            {m: topologies[m] for m in needed})
     if mode == "crossmodal":
@@ -259,10 +266,10 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
         n = net.fusion_n_neurons
         layers.append(LayerSpec("fusion", np.zeros(n, np.int32)))
         for m in needed:
-            pre, post = _all_to_all(topologies[m].n_neurons, n, 1.0)
+            n_src = topologies[m].n_neurons
+            pre, post = _all_to_all(n_src, n, _fusion_p(m, n_src, net))
             projections.append(ProjectionSpec(f"{m}_exc", "fusion", pre, post,
-                                              net.fusion_norm_per_synapse
-                                              * topologies[m].n_neurons))
+                                              net.fusion_norm_per_synapse * pre.size / n))
         readout = "fusion"
     return Composition(mode, inputs, layers, projections, readout,
                        {m: topologies[m] for m in needed})

@@ -163,6 +163,15 @@ FUSION_N_NEURONS = Param(768.0, "1", "here: as many neurons as the audio-only la
                          "no size for the multimodal layer; DC15: 400)")
 FUSION_NORM_PER_SYNAPSE = Param(78.0 / 784.0, "1", "here: exc->multimodal weights normalised "
                                 "like the input weights (column sum 0.0995 per synapse)")
+FUSION_VISUAL_FAN_IN = Param(1408.0, "1", "MBY19: the multimodal layer is fully connected. Here: "
+                             "about this many visual synapses per multimodal neuron, each (visual, "
+                             "multimodal) pair connected with probability min(1, 1408 / visual "
+                             "sources) from a fixed seed: as many as the default audio code has "
+                             "inputs (2 x 88 x 8), so the 35-value action-unit input and the audio "
+                             "stay all-to-all and a multimodal neuron sees about as many visual "
+                             "inputs as audio ones (7 % of the 20,000 DVS inputs, which all-to-all "
+                             "made 16.4 M synapses learning at 3.1 s per sample). Set a priori, "
+                             "not tuned (validation figures in the README)")
 
 # ---------------------------------------- fully connected audio layer (population code)
 DENSE_N_NEURONS = Param(768.0, "1", "here: fully connected to the population-coded audio input; "

@@ -35,17 +35,25 @@ from _common import REPO, apply_overrides, machine_info, write_result  # noqa: E
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "ravdess"
 
 
+#: ``[network]`` keys that only shape the visual or multimodal parts of a network
+MULTIMODAL_KEY_PREFIXES = ("fusion_", "cross_", "au_", "visual_")
+
+
 def audio_configs(folder: Path = REPO / "configs") -> dict:
-    """Config name -> file of every full-size audio-only design in ``folder``, and
-    ``"default"`` (no file): each ``*.toml`` whose ``[train] modality`` is audio (the
-    default) and that does not shrink the data (``[data] max_per_class``, as
-    ``tiny.toml`` does for smoke runs)."""
+    """Config name -> file of every full-size audio design in ``folder``, and ``"default"``
+    (no file): each ``*.toml`` whose ``[train] modality`` is audio (the default), that does
+    not shrink the data (``[data] max_per_class``, as ``tiny.toml`` does for smoke runs)
+    and that changes the audio network (not only ``[visual]`` or multimodal keys, as
+    ``dvs_faces.toml``)."""
     import tomllib
 
     found = {"default": None}
     for path in sorted(folder.glob("*.toml")):
         d = tomllib.loads(path.read_text(encoding="utf-8"))
-        if (d.get("train", {}).get("modality", "audio") == "audio"
+        audio_keys = [(section, key) for section, table in d.items() if section != "visual"
+                      for key in table
+                      if not (section == "network" and key.startswith(MULTIMODAL_KEY_PREFIXES))]
+        if (d.get("train", {}).get("modality", "audio") == "audio" and audio_keys
                 and "max_per_class" not in d.get("data", {})):
             found[path.stem] = path
     return found

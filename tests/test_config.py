@@ -89,6 +89,7 @@ def test_paper_config_is_the_papers_design():
     assert (cfg.network.window, cfg.network.stride, cfg.network.n_features) == (10, 10, 60)
     assert cfg.network.stdp_rule == "paper" and cfg.train.epochs == 1
     assert cfg.audio.kind == "mfcc" and cfg.network.fusion_n_neurons == 400
+    assert cfg.network.fusion_visual_fan_in >= 2 * 100 * 100     # all-to-all from the DVS inputs
     default = C.ExperimentConfig()
     assert default.encoding.audio_code == "population" and default.audio.kind == "egemaps"
 
@@ -103,6 +104,13 @@ def test_mfcc_config_is_the_previous_default():
     # and the action-unit settings its README figures were measured with
     assert (cfg.encoding.au_contrast_sd, cfg.network.au_n_neurons,
             cfg.network.fusion_n_neurons) == (0.0, 100, 400)
+
+
+def test_every_shipped_config_loads_and_changes_something():
+    from pathlib import Path
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.toml")):
+        assert C.load(path) != C.ExperimentConfig(), path.name
 
 
 def test_visual_event_camera_fields_read_from_toml(tmp_path):

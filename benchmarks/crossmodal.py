@@ -25,6 +25,9 @@ Usage::
 
     python benchmarks/crossmodal.py --visual-source au [--seeds 0 1] [--split speaker]
         [--validation] [--modes audio crossmodal ...]
+    python benchmarks/crossmodal.py --visual-source dvs-au-faces --config configs/dvs_faces.toml
+        [--seeds 0 1] [--split speaker] [--validation] [--modes early_fusion ...]
+        (dvs_faces.toml: the early-fusion visual fan-in chosen for the event-camera inputs)
     python benchmarks/crossmodal.py [--root datasets/ravdess_av] [--features mfcc]
         [--seeds 0 1 2] [--split random|speaker] [--max-per-class N] [--epochs N]
         [--robustness] [--out FILE.json]

@@ -194,21 +194,24 @@ def joined_counts(layer_counts: dict, names) -> np.ndarray:
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
 
 
-def _all_to_all(n_pre: int, n_post: int, p: float) -> tuple[np.ndarray, np.ndarray]:
-    if p >= 1.0:
+def _with_fan_in(n_pre: int, n_post: int, fan_in: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(pre, post)`` with about ``fan_in`` synapses per target: all-to-all when ``fan_in
+    >= n_pre``, else each pair connected with probability ``fan_in / n_pre``, drawn from
+    :data:`CONNECTION_SEED`."""
+    if fan_in >= n_pre:
         pre = np.repeat(np.arange(n_pre, dtype=np.int32), n_post)
         post = np.tile(np.arange(n_post, dtype=np.int32), n_pre)
         return pre, post
     rng = np.random.default_rng(CONNECTION_SEED)
-    keep = rng.random((n_pre, n_post)) < p
+    keep = rng.random((n_pre, n_post)) < fan_in / n_pre
     pre, post = np.nonzero(keep)
     return pre.astype(np.int32), post.astype(np.int32)
 
 
-def _fusion_p(modality: str, n_sources: int, net) -> float:
-    """Connection probability of ``modality``'s projection into the multimodal layer:
-    audio all-to-all, visual ``min(1, fusion_visual_fan_in / n_sources)``."""
-    return 1.0 if modality == "audio" else min(1.0, net.fusion_visual_fan_in / n_sources)
+def _fusion_fan_in(modality: str, n_sources: int, net) -> int:
+    """Synapses per multimodal neuron from ``modality``: every audio source, about
+    ``fusion_visual_fan_in`` visual ones."""
+    return n_sources if modality == "audio" else net.fusion_visual_fan_in
 
 
 def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
@@ -249,14 +252,14 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
         layers.append(LayerSpec("fusion", np.zeros(n, np.int32)))
         for m in needed:
             n_in = topologies[m].n_inputs
-            pre, post = _all_to_all(n_in, n, _fusion_p(m, n_in, net))
+            pre, post = _with_fan_in(n_in, n, _fusion_fan_in(m, n_in, net))
             projections.append(ProjectionSpec(f"{m}_input", "fusion", pre, post,
                                               net.norm_per_synapse * pre.size / n))
         return Composition(mode, inputs, layers, projections, "fusion",
                            {m: topologies[m] for m in needed})
     if mode == "crossmodal":
         n_vis, n_aud = topologies["visual"].n_neurons, topologies["audio"].n_neurons
-        pre, post = _all_to_all(n_vis, n_aud, min(1.0, net.cross_fan_in / n_vis))
+        pre, post = _with_fan_in(n_vis, n_aud, net.cross_fan_in)
         fan_in = pre.size / n_aud
         projections.append(ProjectionSpec("visual_exc", "audio", pre, post,
                                           net.cross_norm_per_synapse * fan_in,
@@ -267,7 +270,7 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
         layers.append(LayerSpec("fusion", np.zeros(n, np.int32)))
         for m in needed:
             n_src = topologies[m].n_neurons
-            pre, post = _all_to_all(n_src, n, _fusion_p(m, n_src, net))
+            pre, post = _with_fan_in(n_src, n, _fusion_fan_in(m, n_src, net))
             projections.append(ProjectionSpec(f"{m}_exc", "fusion", pre, post,
                                               net.fusion_norm_per_synapse * pre.size / n))
         readout = "fusion"

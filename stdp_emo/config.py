@@ -248,7 +248,7 @@ class EncodingConfig:
         ... with its rates multiplied by ``1 + k * intensity_step`` at retry k ...
     max_retries : int
         ... at most this many times.
-    audio_code : {"population", "image"}
+    audio_code : {"population", "image", "temporal"}
         How scaled audio features become input rates.  ``image`` (MBY19): one
         input per coefficient and frame, the (n_coeff, n_frames) image with the
         padding (rate 0).  ``population`` (default): a time-invariant value
@@ -258,6 +258,10 @@ class EncodingConfig:
         speech happens and how much padding follows change nothing.  The audio
         layer is then fully connected (``network.dense_n_neurons`` neurons;
         ``window``/``stride``/``n_features`` apply to the image code and to vision).
+        ``temporal``: the population code of successive segments of the clip's
+        real frames streams through the input layer during the presentation
+        (``temporal_segments``, ``temporal_taps``), into a fully connected layer
+        as for ``population``.
     population_bins : int
         Preferred values (tuning-curve centres ``(b + 0.5) / bins``) per coefficient.
     population_sigma_bins : float
@@ -266,6 +270,17 @@ class EncodingConfig:
         > 0: the population code drives ON/OFF inputs, its deviation from the
         training split's mean in units of s.d., full rate at this many s.d.
         (:func:`stdp_emo.encoding.contrast_code`); 0: the code itself.
+    temporal_segments : int
+        ``audio_code = "temporal"``: the clip's real frames are cut into this many
+        equal segments, each shown for ``present_ms / temporal_segments`` in turn
+        (the population code of its frames), through the same input layer and
+        synapses (weight sharing along time); a clip's spikes are pooled over its
+        whole presentation.  ``present_ms + rest_ms`` must be a whole number of
+        segments, a segment a whole number of time steps.
+    temporal_taps : int
+        ``audio_code = "temporal"``: delay taps: during segment ``s`` the input layer
+        shows segments ``s, s - 1, ..., s - taps + 1`` side by side (before the first
+        segment: silent), so a neuron can learn a short spectral sequence.
     au_copies : int
         Visual source ``"au"``: Poisson inputs per action unit (same rate, independent
         spikes; :func:`stdp_emo.encoding.au_rates`).
@@ -282,10 +297,12 @@ class EncodingConfig:
     min_spikes: int = int(_v(P.MIN_SPIKES))
     intensity_step: float = _v(P.INTENSITY_STEP)
     max_retries: int = int(_v(P.MAX_RETRIES))
-    audio_code: Literal["population", "image"] = "population"
+    audio_code: Literal["population", "image", "temporal"] = "population"
     population_bins: int = int(_v(P.POPULATION_BINS))
     population_sigma_bins: float = _v(P.POPULATION_SIGMA_BINS)
     population_contrast_sd: float = _v(P.POPULATION_CONTRAST_SD)
+    temporal_segments: int = int(_v(P.TEMPORAL_SEGMENTS))
+    temporal_taps: int = int(_v(P.TEMPORAL_TAPS))
     au_copies: int = int(_v(P.AU_COPIES))
     au_contrast_sd: float = _v(P.AU_CONTRAST_SD)
 
@@ -560,6 +577,29 @@ def _section_from_dict(cls, values: Any, where: str):
     return obj
 
 
+def segment_steps(enc: "EncodingConfig") -> tuple[int, int]:
+    """``(time steps per segment, segments per sample)`` of the temporal audio presentation
+    (a sample is ``present_ms + rest_ms``; the rest's segments are silent)."""
+    seg = enc.present_ms / enc.temporal_segments / enc.dt_ms
+    return int(round(seg)), int(round((enc.present_ms + enc.rest_ms) / enc.dt_ms / round(seg)))
+
+
+def _check_segments(enc: "EncodingConfig", where: str) -> None:
+    seg_ms = enc.present_ms / enc.temporal_segments
+    steps = seg_ms / enc.dt_ms
+    if abs(steps - round(steps)) > 1e-9 or round(steps) < 1:
+        raise ConfigError(f"{where}.temporal_segments: present_ms / temporal_segments = "
+                          f"{seg_ms:g} ms is not a whole number of time steps (dt_ms {enc.dt_ms:g})")
+    per_sample = (enc.present_ms + enc.rest_ms) / seg_ms
+    if abs(per_sample - round(per_sample)) > 1e-9:
+        raise ConfigError(f"{where}.temporal_segments: present_ms + rest_ms = "
+                          f"{enc.present_ms + enc.rest_ms:g} ms is not a whole number of "
+                          f"{seg_ms:g} ms segments (e.g. 350 + 150 ms: 7, 14 or 35 segments)")
+    if enc.temporal_taps > enc.temporal_segments:
+        raise ConfigError(f"{where}.temporal_taps: must be <= temporal_segments "
+                          f"({enc.temporal_segments}), got {enc.temporal_taps}")
+
+
 def validate_section(obj, where: str) -> None:
     """Range checks that types alone cannot express."""
     for f in fields(obj):
@@ -573,7 +613,7 @@ def validate_section(obj, where: str) -> None:
                      "upsample_factor", "fusion_n_neurons", "cross_norm_per_synapse", "cross_gain",
                      "fusion_norm_per_synapse", "cross_fan_in", "fusion_visual_fan_in", "dense_n_neurons",
                      "population_bins", "population_sigma_bins", "au_n_neurons", "au_copies",
-                     "cross_init_top"})
+                     "cross_init_top", "temporal_segments", "temporal_taps"})
         if positive and not isinstance(v, str) and v <= 0:
             raise ConfigError(f"{where}.{f.name}: must be > 0, got {v!r}")
     if isinstance(obj, NetworkConfig):
@@ -588,6 +628,8 @@ def validate_section(obj, where: str) -> None:
             if getattr(obj, name) < 0:
                 raise ConfigError(f"{where}.{name}: must be >= 0 (0 = no contrast code), "
                                   f"got {getattr(obj, name)!r}")
+        if obj.audio_code == "temporal":
+            _check_segments(obj, where)
     if isinstance(obj, TrainConfig) and obj.eval_workers < 0:
         raise ConfigError(f"{where}.eval_workers: must be >= 0, got {obj.eval_workers}")
     if isinstance(obj, NetworkConfig) and obj.visual_lead_ms < 0:
@@ -626,9 +668,10 @@ def from_dict(d: dict[str, Any], source: str = "<dict>") -> ExperimentConfig:
                               f"(known: {', '.join(sorted(hints))})")
         sections[name] = _section_from_dict(hints[name], values, f"{source}: [{name}]")
     cfg = ExperimentConfig(**sections)
-    if cfg.audio.kind == "egemaps" and cfg.encoding.audio_code == "image":
-        raise ConfigError(f"{source}: [encoding] audio_code = 'image' needs a frame-level [audio] "
-                          f"kind ('mfcc' or 'mel'); 'egemaps' has one value per clip")
+    if cfg.audio.kind == "egemaps" and cfg.encoding.audio_code in ("image", "temporal"):
+        raise ConfigError(f"{source}: [encoding] audio_code = {cfg.encoding.audio_code!r} needs "
+                          f"a frame-level [audio] kind ('mfcc' or 'mel'); 'egemaps' has one "
+                          f"value per clip")
     return cfg
 
 

@@ -6,7 +6,7 @@ turns a value ``x`` into a Poisson rate ``x * max_rate_hz`` (times the retry
 intensity) during the presentation window and 0 during the rest (DC15-code,
 MBY19: 0-63.75 Hz, 350 ms + 150 ms).
 
-Two audio codes (``[encoding] audio_code``, :data:`AUDIO_CODES`):
+Three audio codes (``[encoding] audio_code``, :data:`AUDIO_CODES`):
 
 ``image`` (MBY19)
     the scaled (n_coeff, n_frames) feature image itself, padded frames 0.  A
@@ -34,6 +34,19 @@ Two audio codes (``[encoding] audio_code``, :data:`AUDIO_CODES`):
     drive and Poisson noise decides which neuron wins (measured: 15 % vs 23 %
     after one epoch on RAVDESS validation data).
 
+``temporal``
+    a temporal presentation of the same code: the clip's real frames are cut into
+    ``S = temporal_segments`` equal segments, and the population (and contrast)
+    code of each segment's frames drives the *same* input layer in turn, for
+    ``present_ms / S`` each (with ``temporal_taps = K > 1``, the layer shows the
+    current segment and the ``K - 1`` before it side by side, silent before the
+    first).  A neuron's synapses then meet every part of the clip, so it responds
+    to a spectral pattern wherever it occurs (weight sharing along time), and the
+    clip's spikes are pooled over the presentation.  One clip's values are the
+    ``S`` segments' input vectors one after another, shape (S * n_inputs,); the
+    input layer has ``n_inputs`` neurons (:func:`audio_input_shape`).  The
+    contrast statistics are those of the training split's segments.
+
 :class:`AudioEncoder` holds what is fitted on the training split (the feature
 scaling and, for the contrast code, the code's mean and s.d.) and encodes any
 clip with it.
@@ -55,13 +68,23 @@ AUDIO_CODES: tuple[str, ...] = typing.get_args(typing.get_type_hints(EncodingCon
 def audio_input_shape(enc: EncodingConfig, n_coeff: int, n_frames: int) -> tuple[int, int, int]:
     """Input shape (C, H, W) of the audio input layer.
 
-    ``(1, n_coeff, n_frames)`` for the image code, ``(1, n_coeff, population_bins)``
-    for the population code.
+    ``(1, n_coeff, n_frames)`` for the image code, ``(1, channels * n_coeff,
+    population_bins)`` for the population code (channels 2 with the ON/OFF contrast
+    code, else 1) and ``(1, taps * channels * n_coeff, population_bins)`` for one
+    segment of the temporal code (the input layer; a clip has ``temporal_segments``
+    such vectors, :func:`audio_segments`).
     """
     if enc.audio_code == "image":
         return (1, int(n_coeff), int(n_frames))
     channels = 2 if enc.population_contrast_sd > 0 else 1
-    return (1, channels * int(n_coeff), int(enc.population_bins))
+    taps = int(enc.temporal_taps) if enc.audio_code == "temporal" else 1
+    return (1, taps * channels * int(n_coeff), int(enc.population_bins))
+
+
+def audio_segments(enc: EncodingConfig) -> int:
+    """Input vectors per clip of the audio code: ``temporal_segments`` for the temporal
+    code, else 1."""
+    return int(enc.temporal_segments) if enc.audio_code == "temporal" else 1
 
 
 def audio_inputs(scaled: np.ndarray, n_valid: np.ndarray | None = None,
@@ -82,9 +105,11 @@ def audio_inputs(scaled: np.ndarray, n_valid: np.ndarray | None = None,
 
     Returns
     -------
-    ndarray of float64, shape (n_samples, prod(audio_input_shape))
+    ndarray of float64, shape (n_samples, audio_segments * prod(audio_input_shape))
         Image code: input ``c * n_frames + f`` is coefficient ``c`` at frame ``f``.
         Population code: input ``c * bins + b`` is coefficient ``c``'s tuning curve ``b``.
+        Temporal code: the segments' input vectors one after another (segment ``s``
+        at ``s * n_inputs``), each laid out as the population code, taps first.
     """
     scaled = np.asarray(scaled, dtype=np.float64)
     if scaled.ndim != 3:
@@ -95,13 +120,38 @@ def audio_inputs(scaled: np.ndarray, n_valid: np.ndarray | None = None,
         return scaled.reshape(scaled.shape[0], -1)
     if n_valid is None:
         raise ValueError("the population code needs the number of real frames of each clip")
-    code = population_code(scaled, n_valid, enc.population_bins, enc.population_sigma_bins)
-    code = code.reshape(code.shape[0], -1)
-    if enc.population_contrast_sd <= 0:
-        return code
-    if contrast is None:
-        raise ValueError("the contrast code needs the training split's code statistics")
-    return contrast_code(code, *contrast, enc.population_contrast_sd)
+    n, segments = scaled.shape[0], audio_segments(enc)
+    code = segment_population_code(scaled, n_valid, segments, enc.population_bins,
+                                   enc.population_sigma_bins).reshape(n * segments, -1)
+    if enc.population_contrast_sd > 0:
+        if contrast is None:
+            raise ValueError("the contrast code needs the training split's code statistics")
+        code = contrast_code(code, *contrast, enc.population_contrast_sd)
+    if enc.audio_code == "temporal":
+        code = delay_taps(code.reshape(n, segments, -1), enc.temporal_taps)
+    return code.reshape(n, -1)
+
+
+def delay_taps(segments: np.ndarray, taps: int) -> np.ndarray:
+    """Each segment's vector beside those of the ``taps - 1`` segments before it.
+
+    Parameters
+    ----------
+    segments : ndarray, shape (n_samples, n_segments, d)
+    taps : int
+
+    Returns
+    -------
+    ndarray, shape (n_samples, n_segments, taps * d)
+        ``[..., k * d:(k + 1) * d]`` of segment ``s`` is segment ``s - k``'s vector,
+        0 for ``s - k < 0`` (nothing was heard before the clip).
+    """
+    segments = np.asarray(segments, dtype=np.float64)
+    n, n_seg, d = segments.shape
+    out = np.zeros((n, n_seg, taps * d))
+    for k in range(int(taps)):
+        out[:, k:, k * d:(k + 1) * d] = segments[:, : n_seg - k]
+    return out
 
 
 def contrast_code(code: np.ndarray, mean: np.ndarray, sd: np.ndarray, k_sd: float) -> np.ndarray:
@@ -151,10 +201,12 @@ class AudioEncoder:
         """Fit on the *training* clips' unscaled features, shape (n, n_coeff, n_frames)."""
         scaler = Scaler.fit(features, n_valid, audio)
         empty = np.zeros(0)
-        if enc.audio_code != "population" or enc.population_contrast_sd <= 0:
+        if enc.audio_code == "image" or enc.population_contrast_sd <= 0:
             return cls(enc, scaler, empty, empty)
-        code = population_code(scaler.transform(features, n_valid), n_valid, enc.population_bins,
-                               enc.population_sigma_bins).reshape(len(features), -1)
+        segments = audio_segments(enc)
+        code = segment_population_code(scaler.transform(features, n_valid), n_valid, segments,
+                                       enc.population_bins, enc.population_sigma_bins)
+        code = code.reshape(len(features) * segments, -1)     # every training segment
         return cls(enc, scaler, code.mean(axis=0), code.std(axis=0))
 
     def __call__(self, features: np.ndarray, n_valid) -> np.ndarray:
@@ -212,9 +264,63 @@ def population_code(scaled: np.ndarray, n_valid, n_bins: int, sigma_bins: float)
     return out
 
 
-def expected_input_spikes(inputs: np.ndarray, max_rate_hz: float, present_ms: float) -> np.ndarray:
-    """Expected number of input spikes of each sample, shape (n_samples,)."""
-    return inputs.sum(axis=1) * max_rate_hz * present_ms * 1e-3
+def segment_population_code(scaled: np.ndarray, n_valid, n_segments: int, n_bins: int,
+                            sigma_bins: float) -> np.ndarray:
+    """:func:`population_code` of each of ``n_segments`` equal parts of every clip's real frames.
+
+    Segment ``s`` of a clip with ``n`` real frames holds frames
+    ``round(s n / S) .. round((s + 1) n / S) - 1`` (at least one frame while the clip
+    has any), so the segments follow the speech, not the clip's padding.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_segments, n_coeff, n_bins)
+        In [0, 1]; ``n_segments = 1`` gives :func:`population_code`.
+    """
+    scaled = np.asarray(scaled, dtype=np.float64)
+    n_valid = np.asarray(n_valid, dtype=np.int64).reshape(-1)
+    if n_segments == 1:
+        return population_code(scaled, n_valid, n_bins, sigma_bins)[:, None]
+    if n_valid.shape[0] != scaled.shape[0]:
+        raise ValueError(f"{n_valid.shape[0]} frame counts for {scaled.shape[0]} samples")
+    centres = (np.arange(n_bins) + 0.5) / n_bins
+    inv_two_var = 1.0 / (2.0 * (sigma_bins / n_bins) ** 2)
+    out = np.zeros((scaled.shape[0], n_segments, scaled.shape[1], n_bins))
+    for i, n in enumerate(np.clip(n_valid, 0, scaled.shape[2])):
+        if n == 0:
+            continue
+        resp = np.exp(-((scaled[i, :, :n, None] - centres) ** 2) * inv_two_var)   # (C, n, B)
+        csum = np.concatenate([np.zeros((resp.shape[0], 1, n_bins)), resp.cumsum(axis=1)], 1)
+        lo = np.minimum(np.rint(np.arange(n_segments) * n / n_segments).astype(int), n - 1)
+        hi = np.maximum(np.rint(np.arange(1, n_segments + 1) * n / n_segments).astype(int), lo + 1)
+        out[i] = np.moveaxis((csum[:, hi] - csum[:, lo]) / (hi - lo)[None, :, None], 1, 0)
+    return out
+
+
+def expected_spikes_per_input(inputs: np.ndarray, max_rate_hz: float, present_ms: float,
+                              segments: int = 1) -> np.ndarray:
+    """Expected spikes of every input neuron during each sample's presentation.
+
+    Parameters
+    ----------
+    inputs : ndarray, shape (n_samples, segments * n_inputs)
+        Values in [0, 1]; with ``segments > 1`` (temporal code) each segment's vector is
+        shown for ``present_ms / segments``.
+
+    Returns
+    -------
+    ndarray, shape (n_samples, n_inputs)
+    """
+    x = np.asarray(inputs, dtype=np.float64)
+    x = x.reshape(x.shape[0], int(segments), -1).sum(axis=1)
+    return x * max_rate_hz * present_ms * 1e-3 / int(segments)
+
+
+def expected_input_spikes(inputs: np.ndarray, max_rate_hz: float, present_ms: float,
+                          segments: int = 1) -> np.ndarray:
+    """Expected number of input spikes of each sample, shape (n_samples,)
+    (see :func:`expected_spikes_per_input`)."""
+    return expected_spikes_per_input(inputs, max_rate_hz, present_ms, segments).sum(axis=1)
 
 
 # ------------------------------------------------ facial action units (visual source "au")

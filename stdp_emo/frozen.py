@@ -15,7 +15,8 @@ import numpy as np
 
 from . import evaluation
 from .config import ExperimentConfig, to_toml
-from .encoding import PHASE_LABEL, PHASE_TEST, input_rates_hz, stream_ids
+from .encoding import (PHASE_LABEL, PHASE_TEST, expected_spikes_per_input, input_rates_hz,
+                       stream_ids)
 from .errors import DataError
 from .model import as_model
 from .network.composition import Composition, joined_counts, modalities
@@ -204,7 +205,8 @@ def synaptic_ops(comp: Composition, inputs: dict, res, enc) -> dict:
         fan_out = np.bincount(p.pre, minlength=int(p.pre.max()) + 1 if p.pre.size else 0)
         if p.source.endswith("_input"):
             m = p.source[: -len("_input")]
-            x = inputs[m] * enc.max_rate_hz * enc.present_ms * 1e-3
+            x = expected_spikes_per_input(inputs[m], enc.max_rate_hz, enc.present_ms,
+                                          comp.input(m).segments)
             ops += float((x[:, : fan_out.size] * fan_out[None, : x.shape[1]]).sum(axis=1).mean())
         else:
             c = res.layer_counts[p.source[: -len("_exc")]]

@@ -256,7 +256,7 @@ class CompiledNetwork:
         ----------
         rates_hz : dict
             Input name -> rates in Hz during each presentation, shape
-            (chunk_size, n_inputs).
+            (chunk_size, n_values) (a temporal input: its segments one after another).
         streams : ndarray, shape (chunk_size,)
             Random stream number of each presentation (see :mod:`~stdp_emo.network.rng`).
         state : NetworkState
@@ -310,9 +310,10 @@ class CompiledNetwork:
         run_args = {self.built.stream: np.asarray(streams, float)}
         for spec in self.comp.inputs:
             r = rates_hz[spec.name]
-            if r.shape != (k, spec.n_inputs):
-                raise ValueError(f"{spec.name} rates shape {r.shape} != {(k, spec.n_inputs)}")
-            run_args[self.built.stim[spec.name]] = hertz(np.ascontiguousarray(r, float))
+            if r.shape != (k, spec.n_values):
+                raise ValueError(f"{spec.name} rates shape {r.shape} != {(k, spec.n_values)}")
+            run_args[self.built.stim[spec.name]] = hertz(stim_rows(r, spec, self.sample_ms,
+                                                                   self.enc.present_ms))
         for p in self.comp.projections:
             w = np.asarray(state.weights[p.name], float)
             run_args[self.synapses(p.name).w] = w
@@ -345,6 +346,30 @@ class CompiledNetwork:
             with contextlib.suppress(FileNotFoundError):
                 (static / name).unlink()
         self.device.run_args_arrays.clear()
+
+
+def stim_rows(rates_hz: np.ndarray, spec, sample_ms: float, present_ms: float) -> np.ndarray:
+    """The rows of an input's stim TimedArray for one chunk.
+
+    Parameters
+    ----------
+    rates_hz : ndarray, shape (k, spec.n_values)
+        Every sample's rates (its ``spec.segments`` input vectors one after another).
+
+    Returns
+    -------
+    ndarray, shape (k * rows, spec.n_inputs)
+        One row per sample (``segments`` 1), or per segment: each sample's segments
+        followed by the silent segments of its rest (``rows = sample_ms / (present_ms /
+        segments)``).
+    """
+    r = np.ascontiguousarray(rates_hz, float)
+    if spec.segments == 1:
+        return r
+    rows = int(round(sample_ms * spec.segments / present_ms))
+    out = np.zeros((r.shape[0], rows, spec.n_inputs))
+    out[:, : spec.segments] = r.reshape(r.shape[0], spec.segments, spec.n_inputs)
+    return out.reshape(-1, spec.n_inputs)
 
 
 def spike_counts(i: np.ndarray, t_ms: np.ndarray, n_samples: int, n_neurons: int,
@@ -430,14 +455,15 @@ def chunk_inputs(comp: Composition, features: dict, idx: np.ndarray, retry: np.n
     Returns
     -------
     rates : dict
-        Input name -> rates in Hz, shape (k, n_inputs).
+        Input name -> rates in Hz, shape (k, n_values) (``n_inputs`` times the
+        input's segments).
     streams : ndarray
         The chunk's random streams (:func:`stdp_emo.network.rng.sample_streams`).
     """
     m = len(idx)
     rates = {}
     for spec in comp.inputs:
-        r = np.zeros((k, spec.n_inputs))
+        r = np.zeros((k, spec.n_values))
         r[:m] = input_rates_hz(np.asarray(features[spec.name])[idx], enc, retry)
         rates[spec.name] = r
     ids = np.zeros(k, dtype=np.int64)

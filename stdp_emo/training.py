@@ -214,8 +214,8 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
             "training": train_stats,
             "labelling": ev["label"].stats, "testing": ev["test"].stats,
             "input_spikes_per_sample_expected": {m: float(expected_input_spikes(
-                x[prep.test_idx], cfg.encoding.max_rate_hz, cfg.encoding.present_ms).mean())
-                for m, x in prep.inputs.items()},
+                x[prep.test_idx], cfg.encoding.max_rate_hz, cfg.encoding.present_ms,
+                comp.input(m).segments).mean()) for m, x in prep.inputs.items()},
             "energy": evaluation.energy_estimate(
                 synaptic_ops(comp, rows(prep.inputs, prep.test_idx), ev["test"], cfg.encoding)),
             "timings_s": timings,

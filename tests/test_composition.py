@@ -213,3 +213,15 @@ def test_all_layers_vote_in_layer_order_by_default_or_the_readout_alone():
     np.testing.assert_array_equal(joined[:, both.vote_slice("visual")], counts["visual"])
     assert alone.voting_counts(counts) is counts["audio"]
     assert both.signature() == alone.signature()       # the same compiled network
+
+
+def test_segments_of_an_input_are_part_of_the_signature_only_when_used():
+    topo = conv_topology((1, 4, 5), (4, 5), (4, 5), 6)
+    net = NetworkConfig()
+    plain, one = compose("audio", {"audio": topo}, net), compose("audio", {"audio": topo}, net,
+                                                               {"audio": 1})
+    seg = compose("audio", {"audio": topo}, net, {"audio": 7})
+    assert plain.signature() == one.signature()
+    assert plain.signature()["inputs"] == [["audio", 20, 0.0]]
+    assert seg.signature()["inputs"] == [["audio", 20, 0.0, 7]]
+    assert seg.input("audio").n_values == 140 and plain.input("audio").n_values == 20

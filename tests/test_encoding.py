@@ -5,7 +5,9 @@ import pytest
 from stdp_emo.config import EncodingConfig, NetworkConfig
 from stdp_emo.config import AudioConfig
 from stdp_emo.encoding import (AUDIO_CODES, AudioEncoder, audio_input_shape, audio_inputs,
-                               contrast_code, expected_input_spikes, population_code)
+                               audio_segments, contrast_code, delay_taps, expected_input_spikes,
+                               expected_spikes_per_input,
+                               population_code, segment_population_code)
 from stdp_emo.network.topology import audio_layer_topology
 
 POP = EncodingConfig(audio_code="population", population_bins=8, population_sigma_bins=1.0,
@@ -22,7 +24,7 @@ def _clip(rng, n_coeff=5, n_real=30, n_frames=60, start=0):
 
 
 def test_codes_come_from_the_config_definition():
-    assert set(AUDIO_CODES) == {"population", "image"}
+    assert set(AUDIO_CODES) == {"population", "image", "temporal"}
     assert EncodingConfig().audio_code in AUDIO_CODES
 
 
@@ -164,3 +166,87 @@ def test_presentation_rates_and_stream_ids():
     np.testing.assert_array_equal(stream_ids([0, 3, 3], [0, 0, 2]), [0, 3 * RETRY_SLOTS, 3 * RETRY_SLOTS + 2])
     with pytest.raises(ValueError):
         stream_ids([1], [RETRY_SLOTS])
+
+
+TEMPORAL = EncodingConfig(audio_code="temporal", population_bins=8, population_sigma_bins=1.0,
+                          population_contrast_sd=0.0, temporal_segments=5, temporal_taps=1)
+
+
+def test_segment_code_of_one_segment_is_the_population_code():
+    rng = np.random.default_rng(5)
+    x = rng.random((6, 4, 50))
+    n_valid = rng.integers(1, 51, 6)
+    np.testing.assert_allclose(segment_population_code(x, n_valid, 1, 8, 1.0)[:, 0],
+                               population_code(x, n_valid, 8, 1.0), atol=1e-12)
+
+
+def test_segments_follow_the_speech_in_order_and_average_to_the_clip_code():
+    rng = np.random.default_rng(6)
+    speech = rng.random((4, 40))
+    seg = segment_population_code(speech[None], [40], 5, 8, 1.0)[0]      # 8 frames each
+    for s in range(5):
+        np.testing.assert_allclose(seg[s], population_code(speech[None, :, 8 * s:8 * s + 8],
+                                                           [8], 8, 1.0)[0], atol=1e-12)
+    # equal segments: their mean is the whole clip's code
+    np.testing.assert_allclose(seg.mean(axis=0), population_code(speech[None], [40], 8, 1.0)[0],
+                               atol=1e-12)
+    # reversing the frames reverses the segments (the code keeps the order of speech)
+    rev = segment_population_code(speech[None, :, ::-1], [40], 5, 8, 1.0)[0]
+    np.testing.assert_allclose(rev, seg[::-1], atol=1e-12)
+
+
+def test_temporal_code_ignores_padding_and_where_speech_sits():
+    rng = np.random.default_rng(7)
+    speech = rng.random((5, 33))
+    padded = np.zeros((1, 5, 60)); padded[0, :, :33] = speech
+    longer = np.zeros((1, 5, 300)); longer[0, :, :33] = speech
+    a, b = audio_inputs(padded, [33], TEMPORAL), audio_inputs(longer, [33], TEMPORAL)
+    np.testing.assert_allclose(a, b, atol=1e-12)
+    assert a.shape == (1, 5 * 5 * 8) and a.min() >= 0 and a.max() <= 1
+    assert audio_segments(TEMPORAL) == 5 and audio_segments(POP) == 1
+    # no real frames: every segment silent
+    assert np.all(audio_inputs(np.zeros((1, 5, 60)), [0], TEMPORAL) == 0)
+    # fewer real frames than segments: every segment still holds a real frame
+    short = audio_inputs(padded, [3], TEMPORAL).reshape(5, -1)
+    assert np.all(short.sum(axis=1) > 0)
+
+
+def test_delay_taps_show_earlier_segments_and_silence_before_the_clip():
+    x = np.arange(1, 13, dtype=float).reshape(1, 4, 3)       # 4 segments of 3 values
+    out = delay_taps(x, 3)
+    assert out.shape == (1, 4, 9)
+    np.testing.assert_array_equal(out[0, 0], [1, 2, 3, 0, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(out[0, 2], [7, 8, 9, 4, 5, 6, 1, 2, 3])
+    np.testing.assert_array_equal(delay_taps(x, 1), x)
+
+
+def test_temporal_encoder_fits_on_training_segments_with_taps():
+    enc_cfg = EncodingConfig(audio_code="temporal", population_bins=4, population_contrast_sd=2.0,
+                             temporal_segments=7, temporal_taps=2)
+    rng = np.random.default_rng(8)
+    feats = rng.normal(0, 10, (10, 3, 50)).astype(np.float32)
+    n_valid = rng.integers(20, 51, 10)
+    enc = AudioEncoder.fit(feats[:6], n_valid[:6], AudioConfig(), enc_cfg)
+    shape = audio_input_shape(enc_cfg, 3, 50)
+    assert shape == (1, 2 * 2 * 3, 4)
+    assert enc.code_mean.shape == (3 * 4,)                 # statistics of one segment's code
+    x = enc(feats, n_valid)
+    assert x.shape == (10, 7 * int(np.prod(shape))) and x.min() >= 0 and x.max() <= 1
+    per_seg = x.reshape(10, 7, 2, 24)
+    # tap 1 of segment s is tap 0 of segment s - 1; silent before the first segment
+    np.testing.assert_array_equal(per_seg[:, 1:, 1], per_seg[:, :-1, 0])
+    assert np.all(per_seg[:, 0, 1] == 0)
+    # the training segments' ON - OFF deviations average to about zero
+    on_off = per_seg[:6, :, 0].reshape(-1, 2, 12)
+    assert np.abs((on_off[:, 0] - on_off[:, 1]).mean(axis=0)).max() < 0.5
+    again = AudioEncoder.from_arrays(enc.to_arrays(), enc_cfg)
+    np.testing.assert_array_equal(again(feats, n_valid), x)
+
+
+def test_expected_input_spikes_count_each_segment_for_its_share_of_the_presentation():
+    x = np.zeros((1, 7 * 3))
+    x[0, :3] = 1.0                                   # segment 0 of 7 at full rate, others silent
+    per_input = expected_spikes_per_input(x, 60.0, 350.0, segments=7)
+    np.testing.assert_allclose(per_input, [[3.0, 3.0, 3.0]])     # 60 Hz x 50 ms
+    assert expected_input_spikes(x, 60.0, 350.0, segments=7)[0] == 9.0
+    assert expected_input_spikes(x[:, :3], 60.0, 350.0)[0] == 3 * 21.0

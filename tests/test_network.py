@@ -195,6 +195,38 @@ def test_poisson_input_rate_and_silence_in_rest(runtime_device):
     assert np.sum(t >= 500) == 0                    # zero-rate sample
 
 
+def test_temporal_input_changes_rate_at_every_segment(runtime_device):
+    """segments = 7 (50 ms each of 350 ms; 10 rows per 500 ms sample), onset 5 ms: each
+    segment fires at its own rate, silent segments and the rest make no spike, and the
+    window opens at the onset."""
+    from stdp_emo.network.builder import segment_rows
+
+    b2 = runtime_device
+    ns = build_namespace(NetworkConfig(), EncodingConfig())
+    built = new_network(2, ns, 0.5 * b2.ms, 500 * b2.ms, stream_values=[3.0, 4.0])
+    assert segment_rows(built.namespace, 7)[0] == 10
+    inp = add_input(built, "audio", 300, 2, onset=5 * b2.ms, segments=7)
+    rates = np.zeros((20, 300))
+    pattern = [80.0, 0.0, 20.0, 0.0, 80.0, 40.0, 0.0]
+    rates[:7] = np.array(pattern)[:, None]            # sample 0; sample 1 reversed
+    rates[10:17] = np.array(pattern[::-1])[:, None]
+    rates[7:10] = rates[17:20] = 500.0                # rest rows: the window is closed
+    built.stim["audio"].values[:] = rates
+    mon = b2.SpikeMonitor(inp, name="spikes_audio_input")
+    built.add(mon)
+    built.network.run(1000 * b2.ms, namespace={})
+    t = np.asarray(mon.t[:] / b2.ms)
+    for sample, pat in ((0, pattern), (1, pattern[::-1])):
+        t0 = 500.0 * sample
+        assert np.sum((t >= t0) & (t < t0 + 5)) == 0               # before the onset
+        assert np.sum((t >= t0 + 355) & (t < t0 + 500)) == 0       # rest
+        for j, rate in enumerate(pat):
+            lo, hi = t0 + max(50.0 * j, 5.0), t0 + 50.0 * (j + 1)
+            n = np.sum((t >= lo) & (t < hi))
+            expected = 300 * rate * (hi - lo) * 1e-3
+            assert abs(n - expected) <= 5 * math.sqrt(max(expected, 1.0)), (sample, j, n, expected)
+
+
 def _second_sample_spikes(b2, first_rate_scale):
     """Frozen tiny network; the same second sample after a quiet or a strong first one."""
     topo, built = _tiny(b2, "pool", learning=False)

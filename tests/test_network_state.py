@@ -109,3 +109,23 @@ def test_cooccurrence_imprint_links_each_audio_neuron_to_the_visual_neurons_of_i
                           samples={"audio": audio, "visual": faces})
     np.testing.assert_array_equal(plain.weights[pa.name], st.weights[pa.name])
     assert not np.allclose(plain.weights[pc.name], st.weights[pc.name])
+
+
+def test_temporal_input_neurons_imprint_one_segment_of_a_training_clip():
+    from stdp_emo.network.composition import InputSpec
+
+    net = NetworkConfig(w_init="samples")
+    topo = conv_topology((1, 4, 5), (4, 5), (4, 5), 6)
+    comp = compose("audio", {"audio": topo}, net, {"audio": 3})
+    assert comp.input("audio") == InputSpec("audio", 20, 0.0, 3)
+    assert comp.input("audio").n_values == 60
+    rng = np.random.default_rng(2)
+    samples = rng.random((10, 60)) ** 4                     # 10 clips x 3 segments of 20
+    st = initial_state(comp, net, seed=1, samples={"audio": samples})
+    p = comp.projection("audio_input_to_audio_exc")
+    w = np.zeros((6, 20))
+    w[p.post, p.pre] = st.weights[p.name]
+    corr = np.corrcoef(np.r_[w, samples.reshape(30, 20)])[:6, 6:]
+    assert np.all(corr.max(axis=1) > 0.95)                  # each neuron: one segment
+    clips = corr.argmax(axis=1) // 3
+    assert len(set(clips)) == 6                             # of distinct clips

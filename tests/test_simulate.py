@@ -95,3 +95,18 @@ def test_canonical_main_queue_orders_commuting_writes_by_array_name():
     a = [w("x_clock_timestep", 0), w("x_clock_t", 0.0), w("y_clock_timestep", 0), w("y_clock_t", 0.0)]
     b = a[2:] + a[:2]
     assert canonical_main_queue(list(a)) == canonical_main_queue(b)
+
+
+def test_stim_rows_put_each_samples_segments_then_its_silent_rest():
+    from stdp_emo.network.composition import InputSpec
+    from stdp_emo.simulate import stim_rows
+
+    spec = InputSpec("audio", 2, 0.0, 7)                    # 7 x 50 ms of a 500 ms sample
+    r = np.arange(2 * 14, dtype=float).reshape(2, 14)       # 2 samples x (7 segments x 2 inputs)
+    out = stim_rows(r, spec, 500.0, 350.0)
+    assert out.shape == (2 * 10, 2)
+    np.testing.assert_array_equal(out[:7], r[0].reshape(7, 2))
+    np.testing.assert_array_equal(out[10:17], r[1].reshape(7, 2))
+    assert np.all(out[7:10] == 0) and np.all(out[17:] == 0)
+    one = InputSpec("audio", 14)
+    np.testing.assert_array_equal(stim_rows(r, one, 500.0, 350.0), r)

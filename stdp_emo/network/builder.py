@@ -106,31 +106,58 @@ def new_network(n_samples: int, ns: dict, dt, sample_duration, stream_values=Non
 
 
 def add_input(built: BuiltNetwork, name: str, n_inputs: int, n_samples: int,
-              onset=None) -> b2.NeuronGroup:
+              onset=None, segments: int = 1) -> b2.NeuronGroup:
     """Poisson input group ``<name>_input`` driven by the TimedArray ``<name>_stim``.
 
     The rate of input ``i`` during sample ``s`` is ``<name>_stim.values[s, i]``
     (Hz) from ``onset`` to ``onset + present`` after the sample start, 0 otherwise.
     Input groups draw from disjoint random streams (``index_offset``).
+
+    With ``segments > 1`` (temporal presentation) the rate changes every
+    ``present / segments``: ``<name>_stim`` has :func:`segment_rows` rows per sample
+    (the segments, then silent rows for the rest), and row ``s * rows + j`` holds
+    segment ``j`` of sample ``s``; segment boundaries fall at whole multiples of the
+    segment length after the sample start, the input window still opens at ``onset``.
     """
     ns = built.namespace
-    stim = b2.TimedArray(hertz(np.zeros((n_samples, n_inputs))), dt=ns["sample_duration"],
-                         name=f"{name}_stim")
+    rows, seg = segment_rows(ns, segments)
+    stim = b2.TimedArray(hertz(np.zeros((n_samples * rows, n_inputs))),
+                         dt=ns["sample_duration"] / rows, name=f"{name}_stim")
     group_ns = {"stim": stim, "stim_stream": built.stream, "hash_uniform": brian2_function(),
                 "present": ns["present"],
                 "input_onset": milliseconds(0.0) if onset is None else onset,
                 # inputs of a second group draw with other indices: independent spike trains
                 "index_offset": int(sum(ta.values.shape[1] for ta in built.stim.values()))}
-    group = b2.NeuronGroup(n_inputs, eq.INPUT, threshold=eq.INPUT_THRESHOLD, reset=eq.INPUT_RESET,
+    temporal = segments > 1
+    group = b2.NeuronGroup(n_inputs, eq.INPUT_TEMPORAL if temporal else eq.INPUT,
+                           threshold=eq.INPUT_THRESHOLD, reset=eq.INPUT_RESET,
                            method="exact", clock=built.clock, namespace=group_ns,
                            name=f"{name}_input")
     group.next_spike = seconds(np.inf)
     group.t_last = seconds(-1e9)
-    start = group.run_regularly(eq.INPUT_SAMPLE_START, dt=ns["sample_duration"], when="start",
-                                order=-10, name=f"{name}_input_sample_start")
+    start = group.run_regularly(eq.INPUT_TEMPORAL_SAMPLE_START if temporal else eq.INPUT_SAMPLE_START,
+                                dt=ns["sample_duration"], when="start", order=-10,
+                                name=f"{name}_input_sample_start")
     built.add(group, start)
+    if temporal:
+        built.add(group.run_regularly(eq.INPUT_SEGMENT_START, dt=seg, when="start", order=-9,
+                                      name=f"{name}_input_segment_start"))
     built.stim[name] = stim
     return group
+
+
+def segment_rows(ns: dict, segments: int) -> tuple[int, object]:
+    """``(stim rows per sample, segment length)`` of an input shown in ``segments`` parts:
+    ``(1, sample_duration)`` for one; else the sample (presentation and rest) is a whole
+    number of segments of ``present / segments`` (checked by the config)."""
+    if segments <= 1:
+        return 1, ns["sample_duration"]
+    seg = ns["present"] / segments
+    rows = int(round(float(ns["sample_duration"] / seg)))
+    if abs(float(ns["sample_duration"] / seg) - rows) > 1e-9:
+        raise ValueError(f"a sample of {ns['sample_duration']} is not a whole number of "
+                         f"{segments}-segment parts of {ns['present']}")
+    return rows, seg
 
 
 def add_layer(built: BuiltNetwork, name: str, pool_of_neuron: np.ndarray, learning: bool,
@@ -293,7 +320,8 @@ def build(comp: Composition, ns: dict, *, learning: bool, rule: str, n_samples: 
     groups = {}
     for spec in comp.inputs:
         groups[f"{spec.name}_input"] = add_input(built, spec.name, spec.n_inputs, n_samples,
-                                                 onset=milliseconds(spec.onset_ms))
+                                                 onset=milliseconds(spec.onset_ms),
+                                                 segments=spec.segments)
     for layer in comp.layers:
         sources = tuple(p.source for p in comp.projections if p.target == layer.name)
         groups[f"{layer.name}_exc"] = add_layer(built, layer.name, layer.pools, learning,

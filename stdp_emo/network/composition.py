@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..config import MODES
+from ..encoding import audio_segments
 from ..errors import ConfigError
 from .topology import ConvTopology
 
@@ -51,11 +52,20 @@ class InputSpec:
     """A Poisson input group ``<name>_input`` of ``n_inputs`` neurons.
 
     ``onset_ms``: the presentation of every sample starts this late (ms).
+    ``segments``: a sample's presentation shows this many input vectors in turn, each
+    for an equal part of it (the temporal audio code); a sample's values are then
+    ``segments * n_inputs`` long (:attr:`n_values`).
     """
 
     name: str
     n_inputs: int
     onset_ms: float = 0.0
+    segments: int = 1
+
+    @property
+    def n_values(self) -> int:
+        """Values per sample: ``segments * n_inputs``."""
+        return self.segments * self.n_inputs
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,6 +164,10 @@ class Composition:
         """Counts of the voting neurons, ``(n_samples, n_voting)``, from per-layer counts."""
         return joined_counts(layer_counts, self.vote_layers)
 
+    def input(self, name: str) -> InputSpec:
+        """The input ``name`` (``"audio"``, ``"visual"``)."""
+        return next(i for i in self.inputs if i.name == name)
+
     def layer(self, name: str) -> LayerSpec:
         return next(layer for layer in self.layers if layer.name == name)
 
@@ -182,7 +196,8 @@ class Composition:
             h.update(layer.name.encode())
             h.update(np.ascontiguousarray(layer.pools, np.int64).tobytes())
         return {"mode": self.mode, "readout": self.readout,
-                "inputs": [[i.name, i.n_inputs, i.onset_ms] for i in self.inputs],
+                "inputs": [[i.name, i.n_inputs, i.onset_ms] + ([i.segments] if i.segments != 1
+                                                                 else []) for i in self.inputs],
                 "layers": [[layer.name, layer.n_neurons] for layer in self.layers],
                 "projections": [[p.name, p.n_synapses] for p in self.projections],
                 "connectivity": h.hexdigest()}
@@ -214,7 +229,8 @@ def _fusion_fan_in(modality: str, n_sources: int, net) -> int:
     return n_sources if modality == "audio" else net.fusion_visual_fan_in
 
 
-def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
+def compose(mode: str, topologies: dict[str, ConvTopology], net,
+            segments: dict[str, int] | None = None) -> Composition:
     """The composition of ``mode`` for the given input topologies.
 
     Parameters
@@ -226,7 +242,11 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
         mode needs, see :func:`modalities`).
     net : NetworkConfig
         Inhibition kind, normalisation, lead, fusion size, cross connectivity.
+    segments : dict, optional
+        Modality -> input vectors shown in turn per sample (default 1; the temporal
+        audio code: ``encoding.temporal_segments``).
     """
+    segments = segments or {}
     needed = modalities(mode)
     missing = [m for m in needed if m not in topologies]
     if missing:
@@ -237,7 +257,7 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net) -> Composition:
     for m in needed:
         topo = topologies[m]
         onset = net.visual_lead_ms if (multimodal and m == "audio") else 0.0
-        inputs.append(InputSpec(m, topo.n_inputs, float(onset)))
+        inputs.append(InputSpec(m, topo.n_inputs, float(onset), int(segments.get(m, 1))))
         if fuse_inputs:
             continue
         pools = (topo.position if net.inhibition == "window"
@@ -311,7 +331,8 @@ def composition_for(cfg, input_shapes: dict) -> Composition:
         if unused:
             log.warning("[network] window = %d, stride = %d: the %s window positions leave %s "
                         "of the %s input unused", net.window, net.stride, m, unused, m)
-    comp = compose(cfg.train.modality, topologies, net)
+    comp = compose(cfg.train.modality, topologies, net,
+                   {"audio": audio_segments(cfg.encoding)})
     if cfg.train.vote_layers == "all":
         comp.voters = tuple(layer.name for layer in comp.layers)
     return comp

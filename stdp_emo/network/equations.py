@@ -108,6 +108,24 @@ next_spike = t + input_onset - log(hash_uniform(stream, i + index_offset, 0)) / 
 t_end = t + input_onset + present
 """
 
+# temporal inputs (segments > 1): stim is a TimedArray with one row per segment; the sample
+# start opens the input window, and every segment start draws the next spike at that segment's
+# rate (memoryless: the train stays exactly Poisson with a piecewise-constant rate)
+INPUT_TEMPORAL = INPUT + """
+t_on : second
+"""
+INPUT_TEMPORAL_SAMPLE_START = """
+stream = stim_stream(t)
+n_draws = 1
+t_on = t + input_onset
+t_end = t + input_onset + present
+"""
+INPUT_SEGMENT_START = """
+rate = stim(t, i)
+next_spike = clip(t, t_on, t_end) - log(hash_uniform(stream, i + index_offset, n_draws)) / rate
+n_draws += 1
+"""
+
 # ----------------------------------------------------------- fixed synapses
 EXC_TO_INH = "ge_post += w_exc_inh"
 INH_TO_POOL = "g_post += w_inh_exc"

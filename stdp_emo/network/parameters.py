@@ -66,6 +66,15 @@ POPULATION_SIGMA_BINS = Param(1.0, "1", "here: tuning-curve s.d. in bin spacings
                               "RAVDESS validation data)")
 POPULATION_CONTRAST_SD = Param(2.0, "1", "here: ON/OFF contrast code at full rate 2 s.d. from the "
                                "training mean (2 vs 3 chosen on RAVDESS validation data)")
+TEMPORAL_SEGMENTS = Param(14.0, "1", "here: segments of the temporal audio presentation (the "
+                          "clip's real frames in this many equal parts, 25 ms each in a 350 ms "
+                          "presentation); numpy proxy on RAVDESS validation data, seeds 0 / 1 "
+                          "(benchmarks/temporal_proxy.py: MFCC, imprinted prototypes, segment "
+                          "winners pooled), mean %, 1 / 7 / 14 / 35 segments: speaker split "
+                          "25.6 / 31.4 / 32.5 / 36.1, random 61.7 / 39.8 / 41.9 / 41.4; the "
+                          "network measured in README 'A temporal presentation'")
+TEMPORAL_TAPS = Param(1.0, "1", "here: delay taps of the temporal audio presentation (segments a "
+                      "neuron sees at once: the current one and taps - 1 before it)")
 
 # ------------------------------------------------------ excitatory neurons
 V_REST_EXC = Param(-65.0, "mV", "DC15-code v_rest_e")

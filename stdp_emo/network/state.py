@@ -133,7 +133,8 @@ def initial_state(comp: Composition, net: NetworkConfig, seed: int,
     ``net.w_init = "random"``: DC15-code weights ``(rand + 0.01) * w_init_max``.
     ``"samples"`` (imprinting): every excitatory neuron of a layer fed by an input
     starts from the input code of one training sample (drawn without replacement
-    while there are enough, no labels), at the synapses it has, plus the DC15
+    while there are enough, no labels; of a temporal input, one segment of it drawn
+    at random), at the synapses it has, plus the DC15
     random part scaled by ``w_init_max`` times the mean of that code, and is then
     scaled to its column sum ``norm_total`` and clipped at ``w_max``.  Other
     projections (visual -> audio, exc -> multimodal) start random as in DC15, except
@@ -161,7 +162,12 @@ def initial_state(comp: Composition, net: NetworkConfig, seed: int,
             n_post = comp.layer(p.target).n_neurons
             if p.target not in picks:
                 picks[p.target] = imprint_picks(len(x), n_post, rng)
-            w = x[picks[p.target][p.post], p.pre]
+            rows = x[picks[p.target]]
+            spec = comp.input(p.source[: -len("_input")])
+            if spec.segments > 1:       # temporal input: one segment of the clip, drawn
+                seg = rng.integers(0, spec.segments, n_post)
+                rows = rows.reshape(n_post, spec.segments, spec.n_inputs)[np.arange(n_post), seg]
+            w = rows[p.post, p.pre]
             w = w + weights[p.name] * max(float(x.mean()), 1e-3)
             weights[p.name] = _normalised(w, p, n_post, net.w_max)
         if net.cross_init == "cooccurrence":

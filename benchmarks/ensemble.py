@@ -66,15 +66,9 @@ def parse_runs(items: list[str]) -> dict:
 
 def run_classes(run_dir) -> list[str]:
     """Class names of a run, in label order (its ``metrics.json``); DataError if unreadable."""
-    from pathlib import Path
+    from stdp_emo.records import load_metrics
 
-    from stdp_emo.errors import DataError
-
-    path = Path(run_dir) / "metrics.json"
-    try:
-        return list(json.loads(path.read_text())["unsupervised"]["per_class_accuracy"])
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise DataError(f"{path}: no class names ({type(e).__name__}: {e})") from None
+    return list(load_metrics(run_dir)["unsupervised"]["per_class_accuracy"])
 
 
 def main(argv=None) -> int:

@@ -27,7 +27,7 @@ def _run(tmp_path, name, classes_seen, classes=CLASSES, ids=IDS):
             c[k, y] = 5
     write_counts(d, {"audio": c}, {"audio": c}, ids, ids, Y, Y)
     (d / "metrics.json").write_text(json.dumps(
-        {"unsupervised": {"per_class_accuracy": {k: 0.0 for k in classes}}}))
+        {"unsupervised": {"per_class_accuracy": {k: 0.0 for k in classes}, "confusion": []}}))
     return d
 
 

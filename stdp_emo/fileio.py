@@ -45,6 +45,25 @@ def make_dir(path: str | os.PathLike, exist_ok: bool = True) -> Path:
     return path
 
 
+def claim_dir(parent: str | os.PathLike, name: str) -> Path:
+    """Create and return ``parent/name``, or ``name-2``, ``-3``... the first that is free.
+
+    Each candidate is claimed by ``mkdir`` itself (no check-then-create), so processes
+    that start in the same second get distinct directories.
+    """
+    parent = Path(parent)
+    make_dir(parent)
+    k = 1
+    while True:
+        path = parent / (name if k == 1 else f"{name}-{k}")
+        try:
+            with writing(parent):
+                path.mkdir()
+            return path
+        except FileExistsError:
+            k += 1
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it onto ``target`` on success.

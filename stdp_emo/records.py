@@ -18,8 +18,8 @@ import logging
 from pathlib import Path
 
 from .errors import DataError, StdpEmoError
-from .fileio import make_dir, write_json, write_text, writing
-from .model import safe_name, unique_dir
+from .fileio import claim_dir, write_json, write_text, writing
+from .model import safe_name
 from .paths import resolve_recorded, runs_home
 
 STATUS = "status.json"
@@ -35,8 +35,7 @@ class RunRecord:
     def __init__(self, dataset: str, tag: str, home: Path | None = None):
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         parent = (Path(home) if home else runs_home()) / safe_name(dataset)
-        self.path = unique_dir(parent, f"{stamp}_{safe_name(tag)}")
-        make_dir(self.path, exist_ok=False)
+        self.path = claim_dir(parent, f"{stamp}_{safe_name(tag)}")
         self._attach()
 
     @classmethod

@@ -74,3 +74,41 @@ def test_remove_stale_removes_only_temporaries_of_dead_writers(tmp_path):
     other.mkdir()
     assert sorted(remove_stale(tmp_path)) == sorted([gone, gone_file])
     assert mine.exists() and other.exists() and not gone.exists()
+
+
+def test_claim_dir_skips_taken_names(tmp_path):
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run-2").mkdir()
+    (tmp_path / "run-2" / "keep.txt").write_text("x")
+    got = fileio.claim_dir(tmp_path, "run")
+    assert got == tmp_path / "run-3" and got.is_dir()
+    assert (tmp_path / "run-2" / "keep.txt").read_text() == "x"
+
+
+def test_claim_dir_gives_simultaneous_claimants_distinct_folders(tmp_path, monkeypatch):
+    # Every claimant first sees the same free name (as processes that start in the
+    # same second do); mkdir decides who gets it, the others move on.
+    import threading
+    n = 8
+    barrier = threading.Barrier(n)
+    real_mkdir = type(tmp_path).mkdir
+
+    def racing_mkdir(self, *a, **k):
+        if self.parent == tmp_path and self.name == "run":
+            try:
+                barrier.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                pass
+        return real_mkdir(self, *a, **k)
+
+    monkeypatch.setattr(type(tmp_path), "mkdir", racing_mkdir)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(fileio.claim_dir(tmp_path, "run")))
+               for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == n and len(set(got)) == n
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["run"] + [f"run-{k}" for k in range(2, n + 1)])

@@ -71,3 +71,24 @@ def write_result(result: dict, name: str, out: Path | None = None) -> Path:
     write_text(dest, json.dumps(result, indent=2, default=str) + "\n")
     print(f"written {dest}", file=sys.stderr)
     return dest
+
+
+def counts_cli(description: str, runs_metavar: str):
+    """The argument parser shared by the scripts that read finished runs' ``counts.npz``:
+    positional runs, ``--vote`` (one of :data:`stdp_emo.evaluation.VOTES`), ``--out``."""
+    import argparse
+
+    from stdp_emo.evaluation import VOTES
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("runs", nargs="+", metavar=runs_metavar)
+    ap.add_argument("--vote", default="proportion", choices=VOTES)
+    ap.add_argument("--out", default=None)
+    return ap
+
+
+def run_classes(run_dir) -> list[str]:
+    """Class names of a run, in label order (its ``metrics.json``); DataError if unreadable."""
+    from stdp_emo.records import load_metrics
+
+    return list(load_metrics(run_dir)["unsupervised"]["per_class_accuracy"])

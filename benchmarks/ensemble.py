@@ -17,7 +17,6 @@ Usage::
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import sys
@@ -25,7 +24,7 @@ import time
 
 import numpy as np
 
-from _common import machine_info, write_result
+from _common import counts_cli, machine_info, run_classes, write_result
 
 LAYER_VOTES = ("per_layer", "pooled")
 
@@ -64,26 +63,11 @@ def parse_runs(items: list[str]) -> dict:
     return runs
 
 
-def run_classes(run_dir) -> list[str]:
-    """Class names of a run, in label order (its ``metrics.json``); DataError if unreadable."""
-    from stdp_emo.records import load_metrics
-
-    return list(load_metrics(run_dir)["unsupervised"]["per_class_accuracy"])
-
-
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("runs", nargs="+", metavar="NAME=RUN_DIR")
-    ap.add_argument("--vote", default="proportion")
-    ap.add_argument("--out", default=None)
-    args = ap.parse_args(argv)
+    args = counts_cli(__doc__.split("\n\n")[0], "NAME=RUN_DIR").parse_args(argv)
     from stdp_emo.errors import DataError
-    from stdp_emo.evaluation import VOTES
     from stdp_emo.late_fusion import read_counts
 
-    if args.vote not in VOTES:
-        print(f"error: --vote {args.vote!r}: one of {', '.join(VOTES)}", file=sys.stderr)
-        return 2
     try:
         runs = parse_runs(args.runs)
         parts = {name: read_counts(d) for name, d in runs.items()}

@@ -23,14 +23,13 @@ Usage::
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 
 import numpy as np
 
-from _common import machine_info, write_result
+from _common import counts_cli, machine_info, run_classes, write_result
 
 
 def unit_rows(x: np.ndarray) -> np.ndarray:
@@ -94,22 +93,14 @@ def proxy_accuracies(label: np.ndarray, y_label: np.ndarray, test: np.ndarray,
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("runs", nargs="+", metavar="RUN_DIR")
+    ap = counts_cli(__doc__.split("\n\n")[0], "RUN_DIR")
     ap.add_argument("--layer", default="audio", help="which layer's counts (default audio)")
     ap.add_argument("--k", type=int, nargs="+", default=[64, 160, 400])
     ap.add_argument("--kmeans-seeds", type=int, nargs="+", default=[0, 1])
-    ap.add_argument("--vote", default="proportion")
-    ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     from stdp_emo.errors import DataError
-    from stdp_emo.evaluation import VOTES
     from stdp_emo.late_fusion import read_counts
-    from stdp_emo.records import load_metrics
 
-    if args.vote not in VOTES:
-        print(f"error: --vote {args.vote!r}: one of {', '.join(VOTES)}", file=sys.stderr)
-        return 2
     results = {}
     try:
         for d in args.runs:
@@ -117,7 +108,7 @@ def main(argv=None) -> int:
             if args.layer not in parts["label"]:
                 raise DataError(f"{d}: no layer {args.layer!r} in its counts "
                                 f"(has {', '.join(parts['label'])})")
-            n_classes = len(load_metrics(d)["unsupervised"]["per_class_accuracy"])
+            n_classes = len(run_classes(d))
             results[str(d)] = proxy_accuracies(
                 parts["label"][args.layer], parts["y_label"], parts["test"][args.layer],
                 parts["y_test"], n_classes, args.k, args.kmeans_seeds, args.vote)

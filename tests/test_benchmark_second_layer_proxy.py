@@ -58,3 +58,12 @@ def test_cli_writes_json_and_rejects_bad_input(tmp_path, capsys):
     assert "more prototypes" in capsys.readouterr().err
     assert slp.main([str(tmp_path / "none")]) == 2
     assert "no spike counts" in capsys.readouterr().err
+
+
+def test_unknown_vote_is_a_usage_error(tmp_path, capsys):
+    import pytest
+
+    c, y = _conjunction_counts()
+    with pytest.raises(SystemExit) as e:
+        slp.main([str(_run(tmp_path, c, y)), "--vote", "loudest"])
+    assert e.value.code == 2 and "--vote" in capsys.readouterr().err

@@ -118,6 +118,12 @@ class AudioConfig:
         features are standardised per coefficient with the mean and s.d. over
         the real frames of *all* clips of its speaker (test speakers included:
         their unlabelled audio is used, never their labels).
+    speaker_subspace_dims : int
+        > 0: before scaling, the features lose this many directions in which
+        the *training* speakers' mean features differ most (nuisance attribute
+        projection, :mod:`stdp_emo.features.speaker_subspace`; uses the training
+        clips' speakers, no emotion label, nothing of the test speakers; a model
+        applies the same projection to new recordings).  0: off.
     """
 
     kind: FeatureKind = "egemaps"
@@ -133,6 +139,11 @@ class AudioConfig:
     scale_low_percentile: float = 1.0
     scale_high_percentile: float = 99.0
     normalisation: Literal["none", "speaker"] = "none"
+    speaker_subspace_dims: int = 0
+
+    def __post_init__(self):
+        if self.speaker_subspace_dims < 0:
+            raise ValueError(f"speaker_subspace_dims must be >= 0, got {self.speaker_subspace_dims}")
 
 
 @dataclass(frozen=True)

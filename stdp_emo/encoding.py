@@ -47,9 +47,10 @@ Three audio codes (``[encoding] audio_code``, :data:`AUDIO_CODES`):
     input layer has ``n_inputs`` neurons (:func:`audio_input_shape`).  The
     contrast statistics are those of the training split's segments.
 
-:class:`AudioEncoder` holds what is fitted on the training split (the feature
-scaling and, for the contrast code, the code's mean and s.d.) and encodes any
-clip with it.
+:class:`AudioEncoder` holds what is fitted on the training split (with
+``[audio] speaker_subspace_dims``, the speaker directions removed from the features,
+:mod:`stdp_emo.features.speaker_subspace`; the feature scaling; for the contrast code,
+the code's mean and s.d.) and encodes any clip with it.
 """
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ import numpy as np
 
 from .config import AudioConfig, EncodingConfig
 from .features.audio import Scaler
+from .features.speaker_subspace import SpeakerSubspace
 
 AUDIO_CODES: tuple[str, ...] = typing.get_args(typing.get_type_hints(EncodingConfig)["audio_code"])
 """The audio codes, from the one definition in :class:`~stdp_emo.config.EncodingConfig`."""
@@ -185,49 +187,72 @@ class AudioEncoder:
     ----------
     enc : EncodingConfig
     scaler : Scaler
-        Per-coefficient scaling of the features to [0, 1].
+        Per-coefficient scaling of the (projected) features to [0, 1].
     code_mean, code_sd : ndarray, shape (n_coeff * bins,), or empty
         Statistics of the population code (contrast form only).
+    subspace : SpeakerSubspace or None
+        Speaker directions removed from the features before scaling
+        (``[audio] speaker_subspace_dims`` > 0).
     """
 
     enc: EncodingConfig
     scaler: Scaler
     code_mean: np.ndarray
     code_sd: np.ndarray
+    subspace: SpeakerSubspace | None = None
 
     @classmethod
     def fit(cls, features: np.ndarray, n_valid: np.ndarray, audio: AudioConfig,
-            enc: EncodingConfig) -> "AudioEncoder":
-        """Fit on the *training* clips' unscaled features, shape (n, n_coeff, n_frames)."""
+            enc: EncodingConfig, speakers=None) -> "AudioEncoder":
+        """Fit on the *training* clips' unscaled features, shape (n, n_coeff, n_frames).
+
+        ``speakers`` (shape (n,)): the speaker of each clip, needed when
+        ``audio.speaker_subspace_dims`` > 0 (ValueError without it).
+        """
+        subspace = None
+        if audio.speaker_subspace_dims > 0:
+            if speakers is None:
+                raise ValueError("speaker_subspace_dims > 0 needs the training clips' speakers")
+            subspace = SpeakerSubspace.fit(features, n_valid, speakers,
+                                           audio.speaker_subspace_dims)
+            features = subspace.transform(features, n_valid)
         scaler = Scaler.fit(features, n_valid, audio)
         empty = np.zeros(0)
         if enc.audio_code == "image" or enc.population_contrast_sd <= 0:
-            return cls(enc, scaler, empty, empty)
+            return cls(enc, scaler, empty, empty, subspace)
         segments = audio_segments(enc)
         code = segment_population_code(scaler.transform(features, n_valid), n_valid, segments,
                                        enc.population_bins, enc.population_sigma_bins)
         code = code.reshape(len(features) * segments, -1)     # every training segment
-        return cls(enc, scaler, code.mean(axis=0), code.std(axis=0))
+        return cls(enc, scaler, code.mean(axis=0), code.std(axis=0), subspace)
 
     def __call__(self, features: np.ndarray, n_valid) -> np.ndarray:
         """Input vectors (n, n_inputs) of unscaled features (n, n_coeff, n_frames)."""
         n_valid = np.asarray(n_valid).reshape(-1)
+        if self.subspace is not None:
+            features = self.subspace.transform(features, n_valid)
         contrast = (self.code_mean, self.code_sd) if self.code_mean.size else None
         return audio_inputs(self.scaler.transform(features, n_valid), n_valid, self.enc, contrast)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """``scale_low``, ``scale_high``, ``code_mean``, ``code_sd`` (for a model's ``network.npz``)."""
-        return {"scale_low": self.scaler.low, "scale_high": self.scaler.high,
-                "code_mean": self.code_mean, "code_sd": self.code_sd}
+        """``scale_low``, ``scale_high``, ``code_mean``, ``code_sd`` and, with a speaker
+        subspace, ``subspace_*`` (for a model's ``network.npz``)."""
+        out = {"scale_low": self.scaler.low, "scale_high": self.scaler.high,
+               "code_mean": self.code_mean, "code_sd": self.code_sd}
+        if self.subspace is not None:
+            out.update(self.subspace.to_arrays())
+        return out
 
     @classmethod
     def from_arrays(cls, arrays, enc: EncodingConfig) -> "AudioEncoder":
-        """Inverse of :meth:`to_arrays` (``code_*`` may be absent: models without contrast)."""
+        """Inverse of :meth:`to_arrays` (``code_*`` may be absent: models without contrast;
+        ``subspace_*``: models without a speaker subspace)."""
         empty = np.zeros(0)
         return cls(enc, Scaler(np.asarray(arrays["scale_low"], dtype=np.float64),
                                np.asarray(arrays["scale_high"], dtype=np.float64)),
                    np.asarray(arrays.get("code_mean", empty), dtype=np.float64),
-                   np.asarray(arrays.get("code_sd", empty), dtype=np.float64))
+                   np.asarray(arrays.get("code_sd", empty), dtype=np.float64),
+                   SpeakerSubspace.from_arrays(arrays))
 
 
 def population_code(scaled: np.ndarray, n_valid, n_bins: int, sigma_bins: float) -> np.ndarray:

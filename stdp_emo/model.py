@@ -47,7 +47,8 @@ SCHEMA = 2
 
 MODEL_FILES = ("config.toml", "network.npz", "model.json")
 CONFIG, NETWORK, INFO = MODEL_FILES
-AUDIO_ENCODING = ("scale_low", "scale_high", "code_mean", "code_sd")
+AUDIO_ENCODING = ("scale_low", "scale_high", "code_mean", "code_sd",
+                  "subspace_mean", "subspace_sd", "subspace_basis")
 """Arrays of the fitted audio encoding (:meth:`stdp_emo.encoding.AudioEncoder.to_arrays`)."""
 AU_SCALE = "au_scale"
 AU_ENCODING = (AU_SCALE, "au_mean", "au_sd")     # AUEncoder.to_arrays (mean/sd: contrast code)
@@ -376,6 +377,18 @@ class TrainedModel:
                                 f"{want}, but the network was trained on {shape}")
             for k in ("scale_low", "scale_high"):
                 size(k, self.encoding.get(k), n_coeff, f"{cfg.audio.kind} coefficients")
+            dims = cfg.audio.speaker_subspace_dims
+            if dims:
+                for k in ("subspace_mean", "subspace_sd"):
+                    size(k, self.encoding.get(k), n_coeff, f"{cfg.audio.kind} coefficients")
+                basis = self.encoding.get("subspace_basis")
+                size("subspace_basis", basis, n_coeff, f"{cfg.audio.kind} coefficients")
+                if np.ndim(basis) != 2 or np.shape(basis)[1] != dims:
+                    raise DataError(f"{npz}: 'subspace_basis' has shape {np.shape(basis)}, but "
+                                    f"{toml} asks for {dims} speaker_subspace_dims")
+            elif "subspace_basis" in self.encoding:
+                raise DataError(f"{toml}: speaker_subspace_dims is 0, but the network was "
+                                "trained with a speaker subspace (subspace_basis)")
 
 
 #: model.json keys that are fields of TrainedModel (the rest is provenance), and derived ones

@@ -169,7 +169,8 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         if cfg.audio.normalisation == "speaker":
             feats = speaker_normalise(feats, n_valid, dataset.actors)
         if encoder is None:
-            encoder = AudioEncoder.fit(feats[train_idx], n_valid[train_idx], cfg.audio, cfg.encoding)
+            encoder = AudioEncoder.fit(feats[train_idx], n_valid[train_idx], cfg.audio, cfg.encoding,
+                                       speakers=np.asarray(dataset.actors)[train_idx])
         inputs["audio"] = encoder(feats, n_valid)
         shapes["audio"] = audio_input_shape(cfg.encoding, feats.shape[1], feats.shape[2])
     else:

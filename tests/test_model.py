@@ -347,3 +347,19 @@ def test_models_from_before_fusion_visual_fan_in_keep_an_all_to_all_multimodal_l
     # written before the key: all-to-all, so its stored weights no longer fit
     with pytest.raises(DataError, match="visual_input_to_fusion_exc"):
         TrainedModel.load(path)
+
+
+def test_a_speaker_subspace_travels_with_the_model_and_must_match_its_config(tmp_path):
+    cfg = CFG.replace(audio={"speaker_subspace_dims": 1})
+    sub = {"subspace_mean": np.zeros(2), "subspace_sd": np.ones(2),
+           "subspace_basis": np.array([[0.0], [1.0]])}
+    enc = {"scale_low": np.zeros(2), "scale_high": np.ones(2), **sub}
+    back = TrainedModel.load(make_model(cfg, encoding=enc).save("s", home=tmp_path))
+    np.testing.assert_array_equal(back.encoding["subspace_basis"], [[0.0], [1.0]])
+    assert back.encoder.subspace.dims == 1
+    with pytest.raises(DataError, match=r"'subspace_basis' has shape \(2, 1\), but .* asks for 2"):
+        make_model(CFG.replace(audio={"speaker_subspace_dims": 2}), encoding=enc).save("t", home=tmp_path)
+    with pytest.raises(DataError, match="missing array 'subspace_mean'"):
+        make_model(cfg).save("u", home=tmp_path)
+    with pytest.raises(DataError, match="trained with a speaker subspace"):
+        make_model(CFG, encoding=enc).save("v", home=tmp_path)

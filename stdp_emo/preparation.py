@@ -171,6 +171,10 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         if encoder is None:
             encoder = AudioEncoder.fit(feats[train_idx], n_valid[train_idx], cfg.audio, cfg.encoding,
                                        speakers=np.asarray(dataset.actors)[train_idx])
+            if encoder.subspace is not None:
+                log.info("speaker subspace: %d directions removed from the %s features "
+                         "(fitted on %d training speakers)", encoder.subspace.dims,
+                         cfg.audio.kind, len(set(np.asarray(dataset.actors)[train_idx])))
         inputs["audio"] = encoder(feats, n_valid)
         shapes["audio"] = audio_input_shape(cfg.encoding, feats.shape[1], feats.shape[2])
     else:

@@ -16,7 +16,7 @@ from .datasets import load_dataset
 from .datasets.base import Dataset
 from .datasets.splits import split
 from .encoding import AudioEncoder, AUEncoder, audio_input_shape, dvs_rates
-from .errors import DataError
+from .errors import ConfigError, DataError
 from .features.audio import extract_dataset, speaker_normalise
 from .network.composition import Composition, composition_for, modalities
 from .network.topology import ConvTopology
@@ -169,12 +169,14 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
         if cfg.audio.normalisation == "speaker":
             feats = speaker_normalise(feats, n_valid, dataset.actors)
         if encoder is None:
+            speakers = np.asarray(dataset.actors)[train_idx]
+            check_subspace(cfg.audio, feats.shape[1], len(set(speakers)), dataset.root)
             encoder = AudioEncoder.fit(feats[train_idx], n_valid[train_idx], cfg.audio, cfg.encoding,
-                                       speakers=np.asarray(dataset.actors)[train_idx])
+                                       speakers=speakers)
             if encoder.subspace is not None:
                 log.info("speaker subspace: %d directions removed from the %s features "
                          "(fitted on %d training speakers)", encoder.subspace.dims,
-                         cfg.audio.kind, len(set(np.asarray(dataset.actors)[train_idx])))
+                         cfg.audio.kind, len(set(speakers)))
         inputs["audio"] = encoder(feats, n_valid)
         shapes["audio"] = audio_input_shape(cfg.encoding, feats.shape[1], feats.shape[2])
     else:
@@ -182,6 +184,16 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
     feature_seconds = time.perf_counter() - t0
     return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, encoder,
                     composition_for(cfg, shapes), feature_seconds, mode, info, au_encoder)
+
+
+def check_subspace(audio, n_coeff: int, n_speakers: int, root) -> None:
+    """ConfigError (one line) when ``[audio] speaker_subspace_dims`` asks for more directions
+    than the training split's speakers (n - 1) or the features' coefficients span."""
+    dims, most = audio.speaker_subspace_dims, min(n_speakers - 1, n_coeff)
+    if dims > most:
+        raise ConfigError(f"[audio] speaker_subspace_dims = {dims}: the training split of {root} "
+                          f"has {n_speakers} speakers and {n_coeff} {audio.kind} coefficients, "
+                          f"so at most {max(most, 0)} directions can be removed")
 
 
 def keep_usable(train_idx, test_idx, usable: np.ndarray, *, training: bool, why):

@@ -166,6 +166,9 @@ def test_cache_hit_does_not_recompute_and_config_change_misses(tmp_path, count_e
     assert len(count_extract) == 3  # cache hit
     np.testing.assert_array_equal(again[0], features)
     np.testing.assert_array_equal(again[1], n_valid)
+    # the speaker subspace is applied after extraction: same features, same cache file
+    assert audio.cache_key(ds, AudioConfig(kind="mfcc", speaker_subspace_dims=2)) == \
+        audio.cache_key(ds, cfg)
 
     audio.extract_dataset(ds, AudioConfig(kind="mfcc", n_mfcc=20), cache_dir=cache, progress=False)
     assert len(count_extract) == 6  # different config: miss

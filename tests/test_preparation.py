@@ -133,3 +133,42 @@ def test_visual_training_without_a_usable_video_stops_before_training(tmp_path):
     with pytest.raises(DataError, match=r"no usable clips for visual \(train 0, test 0\): 0 of "
                                         r"16 clips have a readable face video"):
         prepare(cfg, progress=False)
+
+
+def _tiny_ravdess(root, actors=(1, 2, 3)):
+    import soundfile as sf
+
+    rng = np.random.default_rng(1)
+    for actor in actors:
+        d = root / f"Actor_{actor:02d}"
+        d.mkdir(parents=True)
+        for emo in range(1, 9):
+            t = np.arange(8000) / 16000
+            sig = 0.3 * np.sin(2 * np.pi * (90 + 15 * emo + 40 * actor) * t) * (0.5 + 0.5 * rng.random())
+            sf.write(d / f"03-01-{emo:02d}-01-01-01-{actor:02d}.wav", sig, 16000)
+    return root
+
+
+def test_prepare_fits_the_speaker_subspace_on_training_speakers_or_names_the_key(tmp_path):
+    from stdp_emo.config import ExperimentConfig
+    from stdp_emo.errors import ConfigError
+    from stdp_emo.preparation import prepare
+
+    root = _tiny_ravdess(tmp_path / "ravdess")
+    base = ExperimentConfig().replace(
+        data={"dataset": "ravdess", "root": str(root), "split": "speaker"},
+        audio={"kind": "mfcc", "n_mfcc": 8, "n_mels": 32, "n_frames": 40})
+    plain = prepare(base, progress=False)
+    assert plain.encoder.subspace is None
+    prep = prepare(base.replace(audio={"speaker_subspace_dims": 1}), progress=False)
+    assert len(set(prep.dataset.actors[prep.train_idx])) == 2       # one actor held out
+    assert prep.encoder.subspace.dims == 1
+    assert not np.allclose(prep.inputs["audio"], plain.inputs["audio"])
+    # the same projection encodes the held-out actor's clips as the model would
+    te = prep.test_idx
+    from stdp_emo.features.audio import extract_dataset
+
+    feats, n_valid, _ = extract_dataset(prep.dataset, base.audio, progress=False)
+    np.testing.assert_allclose(prep.encoder(feats[te], n_valid[te]), prep.inputs["audio"][te])
+    with pytest.raises(ConfigError, match=r"\[audio\] speaker_subspace_dims = 2: .* 2 speakers"):
+        prepare(base.replace(audio={"speaker_subspace_dims": 2}), progress=False)

@@ -371,6 +371,7 @@ def cache_key(dataset: Dataset, cfg: AudioConfig) -> str:
         16 hex digits.
     """
     audio = dataclasses.asdict(cfg)
+    audio.pop("speaker_subspace_dims")      # applied after extraction (and keeps older keys)
     if cfg.kind == "egemaps":   # the frame, trimming and scaling fields do not change it
         audio = {k: audio[k] for k in ("kind", "sample_rate_hz")}
     payload = {

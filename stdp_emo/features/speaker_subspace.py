@@ -50,10 +50,11 @@ class SpeakerSubspace:
         Parameters
         ----------
         features : ndarray, shape (n_samples, n_coeff, n_frames)
-            Unscaled features.
+            Unscaled features of the training clips (padded frames are ignored).
         n_valid : ndarray of int, shape (n_samples,)
+            Real frames of each clip.
         speakers : array_like, shape (n_samples,)
-            Speaker of each clip.
+            Speaker id of each clip (recording metadata, not an emotion label).
         dims : int
             Directions to remove, 1 .. (number of speakers - 1).
 

@@ -18,6 +18,7 @@ from .datasets.splits import split
 from .encoding import AudioEncoder, AUEncoder, audio_input_shape, dvs_rates
 from .errors import ConfigError, DataError
 from .features.audio import extract_dataset, speaker_normalise
+from .features.speaker_subspace import max_dims
 from .network.composition import Composition, composition_for, modalities
 from .network.topology import ConvTopology
 
@@ -189,11 +190,11 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
 def check_subspace(audio, n_coeff: int, n_speakers: int, root) -> None:
     """ConfigError (one line) when ``[audio] speaker_subspace_dims`` asks for more directions
     than the training split's speakers (n - 1) or the features' coefficients span."""
-    dims, most = audio.speaker_subspace_dims, min(n_speakers - 1, n_coeff)
+    dims, most = audio.speaker_subspace_dims, max_dims(n_speakers, n_coeff)
     if dims > most:
         raise ConfigError(f"[audio] speaker_subspace_dims = {dims}: the training split of {root} "
                           f"has {n_speakers} speakers and {n_coeff} {audio.kind} coefficients, "
-                          f"so at most {max(most, 0)} directions can be removed")
+                          f"so at most {most} directions can be removed")
 
 
 def keep_usable(train_idx, test_idx, usable: np.ndarray, *, training: bool, why):

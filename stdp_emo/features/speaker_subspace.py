@@ -26,6 +26,12 @@ import numpy as np
 from .audio import valid_mask
 
 
+def max_dims(n_speakers: int, n_coeff: int) -> int:
+    """Most directions a projection fitted on ``n_speakers`` speakers' features of
+    ``n_coeff`` coefficients can remove: the speaker means span ``n_speakers - 1``."""
+    return max(0, min(n_speakers - 1, n_coeff))
+
+
 @dataclass(frozen=True, eq=False)
 class SpeakerSubspace:
     """A fitted nuisance attribute projection.
@@ -66,10 +72,11 @@ class SpeakerSubspace:
         x = np.asarray(features, dtype=np.float64)
         speakers = np.asarray(speakers)
         who = np.unique(speakers)
-        if not 1 <= dims <= min(len(who) - 1, x.shape[1]):
+        most = max_dims(len(who), x.shape[1])
+        if not 1 <= dims <= most:
             raise ValueError(f"speaker_subspace_dims {dims}: the training clips have "
                              f"{len(who)} speakers and {x.shape[1]} coefficients (at most "
-                             f"{max(0, min(len(who) - 1, x.shape[1]))} directions)")
+                             f"{most} directions)")
         mask = valid_mask(n_valid, x.shape[2])
         frames = x.transpose(1, 0, 2)[:, mask]                  # (n_coeff, real frames)
         mean, sd = frames.mean(axis=1), frames.std(axis=1)

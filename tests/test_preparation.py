@@ -172,3 +172,11 @@ def test_prepare_fits_the_speaker_subspace_on_training_speakers_or_names_the_key
     np.testing.assert_allclose(prep.encoder(feats[te], n_valid[te]), prep.inputs["audio"][te])
     with pytest.raises(ConfigError, match=r"\[audio\] speaker_subspace_dims = 2: .* 2 speakers"):
         prepare(base.replace(audio={"speaker_subspace_dims": 2}), progress=False)
+
+
+def test_former_module_name_still_gives_prepare():
+    """Outside tools (../shared/tools/input_ceiling.py) import stdp_emo.experiment.prepare."""
+    from stdp_emo import experiment, preparation
+
+    assert experiment.prepare is preparation.prepare
+    assert experiment.prepare_for_model is preparation.prepare_for_model

@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "instead of the emotion's prototype; clips without a row get no video")
     f.add_argument("--no-link-audio", action="store_true",
                    help="do not symlink the audio clips beside the videos")
+    f.add_argument("--lossless", action="store_true",
+                   help="encode losslessly (H.264 QP 0, about 1.2 MB per clip instead of 40 kB): "
+                        "a repeated render gives the same frames and DVS events")
     _add_common(f)
 
     ra = sub.add_parser("raster", help="spike raster of one sample through a saved model")
@@ -348,7 +351,7 @@ def _dispatch(args) -> int:
         from .datasets.faces import link_audio, synth_faces
 
         n = synth_faces(args.audio_root, args.out, seed=args.seed, progress=progress,
-                        au_csv=args.au_csv)
+                        au_csv=args.au_csv, lossless=args.lossless)
         kind = "faces rendered from real action units" if args.au_csv else "SIMULATED faces"
         print(f"{n} face videos written to {args.out} (audio + {kind})")
         if not args.no_link_audio:

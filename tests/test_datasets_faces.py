@@ -38,6 +38,21 @@ def test_synth_faces_writes_modality_02_videos(tmp_path):
     assert not list(out.rglob(".*.tmp"))
 
 
+def test_synth_faces_lossless_is_recorded_and_not_mixed(tmp_path):
+    root, out = tmp_path / "audio", tmp_path / "video"
+    _wav(root / "Actor_01" / "03-01-03-02-01-01-01.wav", seconds=0.2)
+    assert synth_faces(root, out, progress=False, lossless=True) == 1
+    assert "H.264 / yuv420p, lossless" in (out / "README.md").read_text()
+    assert synth_faces(root, out, progress=False, lossless=True) == 0     # restart is fine
+    with pytest.raises(DataError, match="holds lossless videos; lossy ones need another"):
+        synth_faces(root, out, progress=False)
+    lossy = tmp_path / "lossy"
+    synth_faces(root, lossy, progress=False)
+    assert "yuv420p\n" in (lossy / "README.md").read_text()
+    with pytest.raises(DataError, match="holds lossy videos"):
+        synth_faces(root, lossy, progress=False, lossless=True)
+
+
 def test_synth_faces_rejects_empty_root(tmp_path):
     from stdp_emo.errors import DataError
 

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 def synth_faces(audio_root: str | os.PathLike, out_dir: str | os.PathLike, seed: int = 0,
                 progress: bool = True, fps: float = 30.0,
                 size: tuple[int, int] = (160, 160),
-                au_csv: str | os.PathLike | None = None) -> int:
+                au_csv: str | os.PathLike | None = None, lossless: bool = False) -> int:
     """Render a simulated face video for every RAVDESS audio clip.
 
     Every ``Actor_XX/03-VV-EE-II-SS-RR-AA.wav`` below ``audio_root`` gets
@@ -72,6 +72,11 @@ def synth_faces(audio_root: str | os.PathLike, out_dir: str | os.PathLike, seed:
     au_csv : path or None
         Action-unit CSV (``clip``, ``AUxx_r``, ``AUxx_c`` columns, see
         :func:`.action_units.load`); ``None``: prototype faces.
+    lossless : bool
+        Encode the videos losslessly (:func:`stdp_emo.generators.video.write_video`): a
+        render repeated anywhere then gives the same frames, hence the same DVS events;
+        about 1.2 MB per clip instead of 40 kB.  The README records the encoding, and a
+        folder holding videos of the other encoding is refused.
 
     Returns
     -------
@@ -91,6 +96,7 @@ def synth_faces(audio_root: str | os.PathLike, out_dir: str | os.PathLike, seed:
         raise DataError(f"{audio_root}: audio folder not found")
     table = action_units.load(au_csv) if au_csv is not None else None
     _check_kind(out_dir / "README.md", GENERATOR if table is None else GENERATOR_AU)
+    _check_encoding(out_dir / "README.md", lossless)
     wavs = sorted(p for p in audio_root.rglob("03-*.wav")
                   if p.parent.name.startswith("Actor_") and not p.name.startswith("."))
     if not wavs:
@@ -121,32 +127,46 @@ def synth_faces(audio_root: str | os.PathLike, out_dir: str | os.PathLike, seed:
         frames = render_face_video(code.emotion - 1, code.intensity, code.actor, audio, sr,
                                    len(audio) / sr, fps=fps, size=size, seed=seed, trial=trial,
                                    action_units=units)
-        write_video(target, frames, fps)
+        write_video(target, frames, fps, lossless=lossless)
         written += 1
-    text = (_readme(audio_root, len(wavs), seed, fps, size) if table is None else
-            _readme_au(audio_root, len(wavs), missing, table.path, seed, fps, size))
+    fmt = _format(seed, fps, size, lossless)
+    text = (_readme(audio_root, len(wavs), fmt) if table is None else
+            _readme_au(audio_root, len(wavs), missing, table.path, fmt))
     write_text(out_dir / "README.md", text)
     return written
 
 
 def _check_kind(readme: Path, generator: str) -> None:
     """Refuse to add faces of one kind to a folder holding the other (restarts are fine)."""
-    text = ""
-    with contextlib.suppress(OSError, UnicodeDecodeError):
-        text = readme.read_text(encoding="utf-8")
-    m = re.search(r"^- generator: `([^`]*)`", text, re.M)
+    m = re.search(r"^- generator: `([^`]*)`", _readme_text(readme), re.M)
     if m and m.group(1) in (GENERATOR, GENERATOR_AU) and m.group(1) != generator:
         want = "real action units" if generator == GENERATOR_AU else "prototypes"
         raise DataError(f"{readme.parent}: holds faces made by {m.group(1)}; faces from "
                         f"{want} need another --out folder")
 
 
-def _format(seed: int, fps: float, size: tuple[int, int]) -> str:
+def _readme_text(readme: Path) -> str:
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        return readme.read_text(encoding="utf-8")
+    return ""
+
+
+def _check_encoding(readme: Path, lossless: bool) -> None:
+    """Refuse to add videos of one encoding to a folder holding the other."""
+    m = re.search(r"^- frames: .*H\.264 / yuv420p(, lossless)?$", _readme_text(readme), re.M)
+    if m and bool(m.group(1)) != lossless:
+        have, want = ("lossless", "lossy") if m.group(1) else ("lossy", "lossless")
+        raise DataError(f"{readme.parent}: holds {have} videos; {want} ones need another "
+                        "--out folder")
+
+
+def _format(seed: int, fps: float, size: tuple[int, int], lossless: bool) -> str:
     return (f"- seed: {seed}\n"
-            f"- frames: {size[0]}x{size[1]} grey, {fps:g} fps, H.264 / yuv420p\n")
+            f"- frames: {size[0]}x{size[1]} grey, {fps:g} fps, H.264 / yuv420p"
+            f"{', lossless' if lossless else ''}\n")
 
 
-def _readme(audio_root: Path, n: int, seed: int, fps: float, size: tuple[int, int]) -> str:
+def _readme(audio_root: Path, n: int, fmt: str) -> str:
     return (
         "# RAVDESS: real audio + SIMULATED faces\n\n"
         "The `02-*.mp4` (video-only) files here are **simulated** cartoon faces, not recordings.\n"
@@ -155,15 +175,14 @@ def _readme(audio_root: Path, n: int, seed: int, fps: float, size: tuple[int, in
         "per actor, FACS action units of EMFACS-style emotion prototypes with an onset-apex-offset\n"
         "envelope, mouth opening driven by the audio loudness, blinks and head motion.\n\n"
         f"- generator: `{GENERATOR}` (`stdp_emo.datasets.faces.synth_faces`)\n"
-        + _format(seed, fps, size) +
+        + fmt +
         f"- audio clips: {n}\n\n"
         "Results on these videos measure the pipeline on a synthetic vision task; they are not\n"
         "comparable to published RAVDESS audio-visual results.\n"
     )
 
 
-def _readme_au(audio_root: Path, n: int, missing: list, au_csv: Path, seed: int, fps: float,
-               size: tuple[int, int]) -> str:
+def _readme_au(audio_root: Path, n: int, missing: list, au_csv: Path, fmt: str) -> str:
     actors = sorted({c.actor_id for c in missing})
     skipped = (f"- clips without an action-unit row (no video): {len(missing)}"
                + (f" (actor{'s' * (len(actors) > 1)} {', '.join(actors)})" if actors else "")
@@ -180,7 +199,7 @@ def _readme_au(audio_root: Path, n: int, missing: list, au_csv: Path, seed: int,
         "head motion. The measured values are clip means: the timing inside the clip is the\n"
         "renderer's, not the actor's.\n\n"
         f"- generator: `{GENERATOR_AU}` (`stdp_emo.datasets.faces.synth_faces`)\n"
-        + _format(seed, fps, size) +
+        + fmt +
         f"- audio clips: {n}\n"
         f"- faces (clips with an action-unit row): {n - len(missing)}\n"
         + skipped +

@@ -144,8 +144,35 @@ def vote_weights(counts: np.ndarray, labels: np.ndarray, assignments: np.ndarray
     return weights
 
 
+def strongest(counts: np.ndarray, assignments: np.ndarray, k: int) -> np.ndarray:
+    """Each sample's counts with all but its ``k`` most active labelled neurons set to 0.
+
+    A neuron ties into the ``k`` when its count equals the ``k``-th largest (so the
+    result does not depend on neuron order); unassigned neurons (-1) never take a place
+    and neurons that did not fire are never kept.
+
+    Parameters
+    ----------
+    counts : ndarray, shape (n_samples, n_neurons)
+    assignments : ndarray of int, shape (n_neurons,)
+    k : int
+        ``0``: keep every neuron (the plain vote).
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_neurons)
+    """
+    counts = np.where(np.asarray(assignments) >= 0, np.asarray(counts, dtype=np.float64), 0.0)
+    if k < 0:
+        raise ValueError(f"top_k must be >= 0, got {k}")
+    if k == 0 or k >= counts.shape[1]:
+        return counts
+    kth = -np.partition(-counts, k - 1, axis=1)[:, k - 1:k]
+    return np.where((counts >= kth) & (counts > 0), counts, 0.0)
+
+
 def class_scores(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
-                 weights: np.ndarray | None = None) -> np.ndarray:
+                 weights: np.ndarray | None = None, top_k: int = 0) -> np.ndarray:
     """Vote of the labelled neurons for each class.
 
     Parameters
@@ -156,6 +183,9 @@ def class_scores(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
     n_classes : int
     weights : ndarray, shape (n_neurons, n_classes), optional
         From :func:`vote_weights`; default the ``mean`` vote of DC15.
+    top_k : int
+        Only each sample's ``top_k`` most active labelled neurons vote
+        (:func:`strongest`); 0 = all.
 
     Returns
     -------
@@ -163,7 +193,7 @@ def class_scores(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
         Default: the mean spike count of the neurons assigned to each class;
         0 for a class that no neuron is assigned to.
     """
-    counts = np.asarray(counts, dtype=np.float64)
+    counts = strongest(counts, assignments, top_k)
     if weights is None:
         weights = vote_weights(np.ones((1, len(assignments))), np.zeros(1, np.int64),
                                assignments, n_classes, "mean")
@@ -175,7 +205,7 @@ def class_scores(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
 
 
 def predict(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
-            fallback: int = 0, weights: np.ndarray | None = None) -> np.ndarray:
+            fallback: int = 0, weights: np.ndarray | None = None, top_k: int = 0) -> np.ndarray:
     """Class with the highest :func:`class_scores`.
 
     Parameters
@@ -188,13 +218,15 @@ def predict(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
         fired, see :func:`silent_samples`); pass the training set's majority class.
     weights : ndarray, shape (n_neurons, n_classes), optional
         From :func:`vote_weights` (default: the DC15 mean vote).
+    top_k : int
+        Only each sample's ``top_k`` most active labelled neurons vote (0 = all).
 
     Returns
     -------
     ndarray of int64, shape (n_samples,)
         Ties between classes go to the lowest class index.
     """
-    scores = class_scores(counts, assignments, n_classes, weights)
+    scores = class_scores(counts, assignments, n_classes, weights, top_k)
     pred = np.argmax(scores, axis=1).astype(np.int64)
     pred[~(scores > 0).any(axis=1)] = fallback
     return pred
@@ -202,7 +234,7 @@ def predict(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
 
 def label_and_predict(label_counts: np.ndarray, y_label: np.ndarray, test_counts: np.ndarray,
                       n_classes: int, vote: str = "mean", fallback: int = 0,
-                      groups: np.ndarray | None = None) -> np.ndarray:
+                      groups: np.ndarray | None = None, top_k: int = 0) -> np.ndarray:
     """The whole unsupervised classifier: label neurons on one set of responses, classify another.
 
     :func:`assign_labels`, then :func:`vote_weights` (``vote``), then :func:`predict`.
@@ -215,6 +247,8 @@ def label_and_predict(label_counts: np.ndarray, y_label: np.ndarray, test_counts
         Responses of the same neurons to the samples to classify.
     groups : ndarray of int, shape (n_neurons,), optional
         Layer of each neuron for a per-layer vote (see :func:`vote_weights`).
+    top_k : int
+        Only each test sample's ``top_k`` most active labelled neurons vote (0 = all).
 
     Returns
     -------
@@ -222,7 +256,7 @@ def label_and_predict(label_counts: np.ndarray, y_label: np.ndarray, test_counts
     """
     a = assign_labels(label_counts, y_label, n_classes)
     w = vote_weights(label_counts, y_label, a, n_classes, vote, groups)
-    return predict(test_counts, a, n_classes, fallback=fallback, weights=w)
+    return predict(test_counts, a, n_classes, fallback=fallback, weights=w, top_k=top_k)
 
 
 def silent_samples(counts: np.ndarray) -> np.ndarray:

@@ -49,6 +49,32 @@ def test_class_scores_and_predict_by_hand():
     np.testing.assert_array_equal(ev.silent_samples(counts), [0, 0, 0, 0, 0, 1])
 
 
+def test_strongest_keeps_each_samples_top_k_labelled_neurons():
+    assignments = np.array([0, 1, 1, -1, 2])
+    counts = np.array([[5, 3, 3, 9, 1],     # unassigned 9 takes no place; 3 / 3 tie at k = 2
+                       [0, 0, 2, 0, 0],     # one neuron fired: nothing else is kept
+                       [1, 4, 0, 0, 2]])
+    np.testing.assert_array_equal(ev.strongest(counts, assignments, 1),
+                                  [[5, 0, 0, 0, 0], [0, 0, 2, 0, 0], [0, 4, 0, 0, 0]])
+    np.testing.assert_array_equal(ev.strongest(counts, assignments, 2),
+                                  [[5, 3, 3, 0, 0], [0, 0, 2, 0, 0], [0, 4, 0, 0, 2]])
+    np.testing.assert_array_equal(ev.strongest(counts, assignments, 0),
+                                  np.where(assignments >= 0, counts, 0))
+    with pytest.raises(ValueError, match="top_k"):
+        ev.strongest(counts, assignments, -1)
+
+
+def test_top_k_vote_ignores_many_weak_voters():
+    # class 0 owns one strongly responding neuron, class 1 three weak ones; with one vote
+    # per spike the weak ones outvote it together, but not when only the strongest votes
+    assignments = np.array([0, 1, 1, 1])
+    weights = np.array([[1, 0], [0, 1], [0, 1], [0, 1]], dtype=float)   # a spike is one vote
+    counts = np.array([[4, 2, 2, 2]])
+    assert ev.predict(counts, assignments, 2, weights=weights)[0] == 1           # 6 > 4
+    assert ev.predict(counts, assignments, 2, weights=weights, top_k=1)[0] == 0  # the strongest
+    np.testing.assert_allclose(ev.class_scores(counts, assignments, 2, weights, top_k=1), [[4, 0]])
+
+
 def test_label_then_predict_recovers_selective_neurons():
     rng = np.random.default_rng(0)
     labels = np.repeat(np.arange(3), [10, 20, 5])

@@ -1,0 +1,104 @@
+"""Benchmark: a trained model's unsupervised vote with other frozen-phase settings.
+
+Re-runs the labelling and test presentations of trained models (their own split and
+encoding, weights and thresholds unchanged) with one frozen-phase value changed per
+variant, e.g. a longer presentation (``encoding.present_ms``) or weaker lateral inhibition
+(``network.w_inh_exc``), and reports the vote (the model's ``[train] vote``), spikes and
+active neurons per test sample.  Nothing is learned; labels only name neurons
+(unsupervised).  Only values that leave the network's structure alone can be varied
+(:data:`FROZEN_KEYS`).  Tune on models trained with ``--validation``.
+
+Usage::
+
+    python benchmarks/frozen_variants.py MODEL_DIR [MODEL_DIR ...] \\
+        --variant encoding.present_ms=2100 --variant network.w_inh_exc=8 [--out FILE.json]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from _common import apply_overrides, machine_info, write_result
+
+FROZEN_KEYS = ("encoding.present_ms", "encoding.max_rate_hz", "network.w_inh_exc",
+               "network.w_exc_inh")
+"""Config values a frozen network can be re-run with (the structure does not depend on them)."""
+
+
+def variant_config(cfg, item: str):
+    """``cfg`` with one ``SECTION.KEY=VALUE`` of :data:`FROZEN_KEYS` changed.
+
+    Raises
+    ------
+    ConfigError
+        A malformed item, a key outside :data:`FROZEN_KEYS`, or a value the config refuses.
+    """
+    from stdp_emo.errors import ConfigError
+
+    key = item.partition("=")[0]
+    if key not in FROZEN_KEYS:
+        raise ConfigError(f"--variant {item!r}: {key!r} cannot be changed in a frozen network "
+                          f"(one of {', '.join(FROZEN_KEYS)})")
+    return apply_overrides(cfg, [item])
+
+
+def frozen_vote(cfg, prep, state) -> dict:
+    """Label and test ``state`` under ``cfg`` (one process); vote accuracy and spike figures."""
+    from stdp_emo import evaluation as E
+    from stdp_emo.frozen import evaluate_frozen, fallback_class
+
+    t0 = time.perf_counter()
+    ev = evaluate_frozen(cfg.replace(train={"eval_workers": 1}), prep, state, progress=False)
+    y_test = prep.dataset.labels[prep.test_idx]
+    pred = E.predict(ev["test"].counts, ev["assignments"], len(prep.dataset.classes),
+                     fallback=fallback_class(prep), weights=ev["weights"])
+    test = np.asarray(ev["test"].counts, dtype=np.float64)
+    return {"accuracy": float(np.mean(pred == y_test)),
+            "spikes_per_sample": float(test.sum(axis=1).mean()),
+            "active_neurons": float((test > 0).sum(axis=1).mean()),
+            "seconds": time.perf_counter() - t0}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("models", nargs="+", metavar="MODEL_DIR")
+    ap.add_argument("--variant", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help=f"one frozen-phase value to change ({', '.join(FROZEN_KEYS)}); "
+                         "repeat for more variants; the model as trained is always run first")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args(argv)
+    from stdp_emo.errors import ConfigError, DataError
+    from stdp_emo.model import TrainedModel
+    from stdp_emo.preparation import prepare_for_model
+
+    t0 = time.perf_counter()
+    results = {}
+    try:
+        models = [TrainedModel.load(d) for d in args.models]
+        for m in models:                          # every variant is checked before any run
+            for item in args.variant:
+                variant_config(m.config, item)
+        for d, m in zip(args.models, models):
+            cfg, prep = prepare_for_model(m, progress=False)
+            row = {"as trained": frozen_vote(cfg, prep, m.state)}
+            for item in args.variant:
+                row[item] = frozen_vote(variant_config(cfg, item), prep, m.state)
+            results[str(d)] = row
+            for name, r in row.items():
+                print(f"{d}  {name:32s} vote {100 * r['accuracy']:5.1f} %  spikes "
+                      f"{r['spikes_per_sample']:6.1f}  active {r['active_neurons']:5.1f}  "
+                      f"{r['seconds']:.0f} s", flush=True)
+    except (ConfigError, DataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    write_result({"benchmark": "frozen_variants", "machine": machine_info(),
+                  "variants": args.variant, "results": results,
+                  "wall_s": time.perf_counter() - t0}, "frozen_variants.json", args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,41 @@
+"""benchmarks/frozen_variants.py: which frozen-phase values may change, and bad input."""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import frozen_variants as fv  # noqa: E402
+from run_fixtures import model_dir  # noqa: E402,F401
+
+from stdp_emo.config import ExperimentConfig  # noqa: E402
+from stdp_emo.errors import ConfigError  # noqa: E402
+
+
+def test_variant_config_changes_one_frozen_value():
+    cfg = ExperimentConfig()
+    assert fv.variant_config(cfg, "encoding.present_ms=2100").encoding.present_ms == 2100
+    assert fv.variant_config(cfg, "network.w_inh_exc=8.0").network.w_inh_exc == 8.0
+    assert fv.variant_config(cfg, "network.w_inh_exc=8.0").encoding == cfg.encoding
+
+
+@pytest.mark.parametrize("item, message", [
+    ("network.dense_n_neurons=10", "cannot be changed in a frozen network"),
+    ("train.epochs=3", "cannot be changed in a frozen network"),
+    ("encoding.present_ms=-5", "present_ms"),
+    ("encoding.present_ms=fast", "not a TOML literal"),
+])
+def test_variant_config_refuses_structure_and_bad_values(item, message):
+    with pytest.raises(ConfigError, match=message):
+        fv.variant_config(ExperimentConfig(), item)
+
+
+def test_cli_checks_every_variant_before_running(model_dir, capsys, tmp_path):  # noqa: F811
+    out = tmp_path / "r.json"
+    assert fv.main([str(model_dir), "--variant", "encoding.present_ms=700",
+                    "--variant", "network.n_features=2", "--out", str(out)]) == 2
+    assert "'network.n_features' cannot be changed" in capsys.readouterr().err
+    assert not out.exists()
+    assert fv.main([str(tmp_path / "no_model")]) == 2
+    assert "error:" in capsys.readouterr().err

@@ -32,21 +32,19 @@ import time
 import numpy as np
 
 from _common import counts_cli, machine_info, run_classes, write_result
+from feature_ceiling import topk_vote
 from second_layer_proxy import unit_rows, winner_responses
 
 
 def knn_accuracy(x_label: np.ndarray, y_label: np.ndarray, x_test: np.ndarray,
                  y_test: np.ndarray, n_classes: int, k: int) -> float:
-    """Accuracy of a cosine k-nearest-neighbour majority vote (ties: lowest class; the
-    nearest neighbours in order of similarity, ties between equally similar samples by
-    their order)."""
+    """Accuracy of a cosine k-nearest-neighbour majority vote
+    (:func:`feature_ceiling.topk_vote`; ties: lowest class)."""
     if not 1 <= k <= len(x_label):
         raise ValueError(f"--knn {k}: needs 1 <= K <= {len(x_label)} labelling samples")
-    sim = unit_rows(x_test) @ unit_rows(x_label).T
-    nearest = np.argsort(-sim, axis=1, kind="stable")[:, :k]
-    votes = np.zeros((len(x_test), n_classes))
-    np.add.at(votes, (np.repeat(np.arange(len(x_test)), k), y_label[nearest].ravel()), 1.0)
-    return float(np.mean(votes.argmax(axis=1) == y_test))
+    pred = topk_vote(np.asarray(x_label, float), np.asarray(y_label), np.asarray(x_test, float),
+                     k, n_classes)
+    return float(np.mean(pred == y_test))
 
 
 def diagnose(x_label, y_label, x_test, y_test, weights, label_counts, test_counts,

@@ -10,7 +10,7 @@ network's labelling does).  Seconds once the features are cached.
 
 Usage::
 
-    python benchmarks/knn_ceiling.py [--root DIR] [--set SECTION.KEY=VALUE ...]
+    python benchmarks/knn_ceiling.py [--root DIR] [--config FILE.toml] [--set SECTION.KEY=VALUE ...]
         [--k 1 5 10 20 40] [--seeds 0 1] [--out FILE.json]
 """
 from __future__ import annotations
@@ -51,6 +51,7 @@ def ceiling(cfg, ks, seeds) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT)
+    ap.add_argument("--config", type=Path, default=None, help="base config (default: the defaults)")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     ap.add_argument("--k", type=int, nargs="+", default=[1, 5, 10, 20, 40])
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
@@ -67,15 +68,16 @@ def main(argv=None) -> int:
         return 2
     t0 = time.perf_counter()
     try:
-        cfg = apply_overrides(C.ExperimentConfig().replace(
-            data={"dataset": "ravdess", "root": str(args.root)}), args.set)
+        base = C.load(args.config) if args.config else C.ExperimentConfig()
+        cfg = apply_overrides(base.replace(data={"dataset": "ravdess", "root": str(args.root)}),
+                              args.set)
         res = ceiling(cfg, args.k, args.seeds)
     except (ConfigError, DataError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     for split, row in res.items():
         print(f"{split:8s} " + "  ".join(f"{k}-NN {100 * row[f'k{k}_mean']:5.1f}" for k in args.k))
-    write_result({"benchmark": "knn_ceiling", "machine": machine_info(), "overrides": args.set,
+    write_result({"benchmark": "knn_ceiling", "machine": machine_info(), "config": str(args.config or "defaults"), "overrides": args.set,
                   "seeds": args.seeds, "holdout": "validation", "accuracy": res,
                   "wall_s": time.perf_counter() - t0}, "knn_ceiling.json", args.out)
     return 0

@@ -15,6 +15,10 @@ def test_missing_root_and_bad_overrides(tmp_path, capsys):
     assert "nope" in capsys.readouterr().err
     assert knn_ceiling.main(["--root", str(tmp_path), "--k", "0"]) == 2
     assert "--k 0" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[encoding]\nno_such_key = 1\n")
+    assert knn_ceiling.main(["--root", str(tmp_path), "--config", str(bad)]) == 2
+    assert "no_such_key" in capsys.readouterr().err
 
 
 @pytest.mark.slow

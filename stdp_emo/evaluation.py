@@ -162,9 +162,9 @@ def strongest(counts: np.ndarray, assignments: np.ndarray, k: int) -> np.ndarray
     -------
     ndarray of float64, shape (n_samples, n_neurons)
     """
-    counts = np.where(np.asarray(assignments) >= 0, np.asarray(counts, dtype=np.float64), 0.0)
     if k < 0:
         raise ValueError(f"top_k must be >= 0, got {k}")
+    counts = np.where(np.asarray(assignments) >= 0, np.asarray(counts, dtype=np.float64), 0.0)
     if k == 0 or k >= counts.shape[1]:
         return counts
     kth = -np.partition(-counts, k - 1, axis=1)[:, k - 1:k]
@@ -193,7 +193,9 @@ def class_scores(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
         Default: the mean spike count of the neurons assigned to each class;
         0 for a class that no neuron is assigned to.
     """
-    counts = strongest(counts, assignments, top_k)
+    # unassigned neurons weigh 0 anyway: only a top-k vote needs the masked copy
+    counts = (strongest(counts, assignments, top_k) if top_k
+              else np.asarray(counts, dtype=np.float64))
     if weights is None:
         weights = vote_weights(np.ones((1, len(assignments))), np.zeros(1, np.int64),
                                assignments, n_classes, "mean")
@@ -234,7 +236,7 @@ def predict(counts: np.ndarray, assignments: np.ndarray, n_classes: int,
 
 def label_and_predict(label_counts: np.ndarray, y_label: np.ndarray, test_counts: np.ndarray,
                       n_classes: int, vote: str = "mean", fallback: int = 0,
-                      groups: np.ndarray | None = None, top_k: int = 0) -> np.ndarray:
+                      groups: np.ndarray | None = None) -> np.ndarray:
     """The whole unsupervised classifier: label neurons on one set of responses, classify another.
 
     :func:`assign_labels`, then :func:`vote_weights` (``vote``), then :func:`predict`.
@@ -247,8 +249,6 @@ def label_and_predict(label_counts: np.ndarray, y_label: np.ndarray, test_counts
         Responses of the same neurons to the samples to classify.
     groups : ndarray of int, shape (n_neurons,), optional
         Layer of each neuron for a per-layer vote (see :func:`vote_weights`).
-    top_k : int
-        Only each test sample's ``top_k`` most active labelled neurons vote (0 = all).
 
     Returns
     -------
@@ -256,7 +256,7 @@ def label_and_predict(label_counts: np.ndarray, y_label: np.ndarray, test_counts
     """
     a = assign_labels(label_counts, y_label, n_classes)
     w = vote_weights(label_counts, y_label, a, n_classes, vote, groups)
-    return predict(test_counts, a, n_classes, fallback=fallback, weights=w, top_k=top_k)
+    return predict(test_counts, a, n_classes, fallback=fallback, weights=w)
 
 
 def silent_samples(counts: np.ndarray) -> np.ndarray:

@@ -79,22 +79,33 @@ def _fmt(s: dict) -> str:
 
 
 def baselines(cfg, prep, seed: int, egemaps: bool) -> dict:
-    """SUPERVISED SVMs on MFCC statistics and on eGeMAPS functionals, on ``prep``'s split."""
+    """SUPERVISED SVMs on MFCC statistics and on eGeMAPS functionals, on ``prep``'s split.
+
+    Under ``[audio] normalisation = "speaker"`` both feature sets are standardised per
+    speaker first (:func:`stdp_emo.features.audio.speaker_normalise`), as the network's
+    inputs are, so the baselines follow the same protocol.
+    """
     from stdp_emo import baselines as bl
     from stdp_emo import evaluation
     from stdp_emo.errors import DataError
-    from stdp_emo.features.audio import extract_dataset
+    from stdp_emo.features.audio import extract_dataset, speaker_normalise
 
     y = prep.dataset.labels
     tr, te = prep.train_idx, prep.test_idx
     classes = list(prep.dataset.classes)
+    per_speaker = cfg.audio.normalisation == "speaker"
     feats, n_valid, _ = extract_dataset(prep.dataset, dataclasses.replace(cfg.audio, kind="mfcc"),
                                         progress=False)
+    if per_speaker:
+        feats = speaker_normalise(feats, n_valid, prep.dataset.actors)
     out = {"svm_mfcc_stats": bl.svm_baseline(feats[tr], y[tr], feats[te], y[te],
                                              n_valid[tr], n_valid[te], seed=seed, classes=classes)}
     if egemaps:
         try:
             x, _ = bl.egemaps(prep.dataset)
+            if per_speaker:
+                x = speaker_normalise(x[:, :, None], np.ones(len(x), dtype=np.int64),
+                                      prep.dataset.actors)[:, :, 0]
             out["svm_egemaps"] = evaluation.svm_on_vectors(x[tr], y[tr], x[te], y[te], seed, classes)
         except DataError as e:
             print(f"note: {e}", file=sys.stderr)

@@ -46,6 +46,7 @@ import time
 from pathlib import Path
 
 from _common import REPO, apply_overrides, machine_info, write_result
+from stdp_emo.config import FEATURE_KINDS
 
 DEFAULT_ROOT = REPO / "datasets" / "ravdess_av"
 AU_FACES_ROOT = REPO / "datasets" / "ravdess_au_faces"
@@ -188,7 +189,7 @@ def main(argv=None) -> int:
                     choices=["audio", "visual", "early_fusion", "crossmodal"])
     ap.add_argument("--validation", action="store_true",
                     help="evaluate on the validation part of the training split (tuning)")
-    ap.add_argument("--features", default=None, choices=["mfcc", "mel", "egemaps"],
+    ap.add_argument("--features", default=None, choices=FEATURE_KINDS,
                     help="audio feature kind (default: the config's, eGeMAPS for the default)")
     ap.add_argument("--config", type=Path, default=None, help="base config (default: the defaults)")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",

@@ -29,13 +29,15 @@ from pathlib import Path
 import numpy as np
 
 from _common import apply_overrides, REPO, machine_info, write_result  # noqa: E402
+from stdp_emo.config import FEATURE_KINDS  # noqa: E402
+
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "ravdess"
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT)
-    ap.add_argument("--features", choices=["mfcc", "mel", "egemaps"], default=None,
+    ap.add_argument("--features", choices=FEATURE_KINDS, default=None,
                     help="audio feature kind (default: the config's; eGeMAPS for the defaults)")
     ap.add_argument("--split", choices=["random", "speaker"], default="random")
     ap.add_argument("--epochs", type=int, default=None)

@@ -36,8 +36,9 @@ from .network import parameters as P
 #: the network modes (one definition: the CLI, campaigns and the composition read it)
 Mode = Literal["audio", "visual", "early_fusion", "crossmodal"]
 MODES: tuple[str, ...] = typing.get_args(Mode)
-#: the audio feature kinds
-FeatureKind = Literal["mfcc", "mel", "egemaps"]
+#: the audio feature kinds ("egemaps_mfcc": the clip's eGeMAPS functionals held over its real
+#: frames above its MFCCs, see :mod:`stdp_emo.features.audio`)
+FeatureKind = Literal["mfcc", "mel", "egemaps", "egemaps_mfcc"]
 FEATURE_KINDS: tuple[str, ...] = typing.get_args(FeatureKind)
 
 
@@ -87,11 +88,13 @@ class AudioConfig:
 
     Attributes
     ----------
-    kind : {"mfcc", "mel", "egemaps"}
+    kind : {"mfcc", "mel", "egemaps", "egemaps_mfcc"}
         40 MFCCs or a 128-band log-Mel spectrogram (MBY19), frame by frame; or
         the 88 eGeMAPS v02 functionals of the clip (Eyben et al. 2016), a
         one-frame feature image (:mod:`stdp_emo.features.functionals`; the
         frame, trimming and length fields below do not apply to it).
+        "egemaps_mfcc": both, the functionals held over the MFCCs' real frames
+        above the MFCCs, shape (88 + n_mfcc, n_frames).
     sample_rate_hz : int
         Audio is resampled to this rate on load.
     n_fft : int

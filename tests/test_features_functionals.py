@@ -96,3 +96,45 @@ def test_the_egemaps_cache_ignores_frame_settings(tmp_path):
     assert audio.cache_key(ds, AudioConfig(kind="egemaps", n_mfcc=8, n_frames=40)) == key
     assert audio.cache_key(ds, AudioConfig(kind="egemaps", sample_rate_hz=8000)) != key
     assert audio.cache_key(ds, AudioConfig(kind="mfcc")) != key
+
+
+EM = AudioConfig(kind="egemaps_mfcc", n_frames=200)
+
+
+def test_egemaps_mfcc_holds_the_functionals_over_the_real_mfcc_frames():
+    signal = voiced_tone(220.0)
+    features, n_valid = audio.extract(signal, EM)
+    mfcc, n_mfcc = audio.extract(signal, AudioConfig(kind="mfcc", n_frames=200))
+    functionals = egemaps(signal, SR)
+    assert features.shape == (N_EGEMAPS + 40, 200) == (audio.n_coefficients(EM), audio.n_frames(EM))
+    assert features.dtype == np.float32 and n_valid == n_mfcc and 0 < n_valid < 200
+    np.testing.assert_array_equal(features[N_EGEMAPS:], mfcc)
+    np.testing.assert_allclose(features[:N_EGEMAPS, :n_valid],
+                               np.repeat(functionals[:, None], n_valid, axis=1).astype(np.float32))
+    assert not features[:N_EGEMAPS, n_valid:].any()          # padding stays silent
+
+
+def test_egemaps_mfcc_population_code_is_the_two_codes_side_by_side():
+    """Averaged over the real frames, a held functional codes exactly as the one-frame kind."""
+    from stdp_emo.encoding import AudioEncoder, population_code
+    from stdp_emo.features.audio import Scaler
+
+    tones = [voiced_tone(f, lead_s=lead) for f, lead in ((150.0, 0.2), (200.0, 0.5), (260.0, 0.3))]
+    feats, n_valid = map(np.array, zip(*(audio.extract(t, EM) for t in tones)))
+    enc = EncodingConfig(population_bins=8, population_contrast_sd=0.0)
+    code = AudioEncoder.fit(feats, n_valid, EM, enc)(feats, n_valid).reshape(3, -1, 8)
+    eg = np.stack([audio.extract(t, EG)[0] for t in tones])
+    scaler = AudioEncoder.fit(feats, n_valid, EM, enc).scaler
+    one_frame = Scaler(scaler.low[:N_EGEMAPS], scaler.high[:N_EGEMAPS])
+    expected = population_code(one_frame.transform(eg, np.ones(3, np.int64)), np.ones(3), 8,
+                               enc.population_sigma_bins)
+    np.testing.assert_allclose(code[:, :N_EGEMAPS], expected, rtol=1e-5, atol=1e-6)
+    assert code[:, N_EGEMAPS:].max() > 0
+
+
+def test_egemaps_mfcc_cache_depends_on_the_frame_settings(tmp_path):
+    from stdp_emo.datasets.base import Clip, Dataset
+
+    ds = Dataset("t", tmp_path, ("a",), (Clip("c", "1", 0, tmp_path / "c.wav"),))
+    assert audio.cache_key(ds, EM) != audio.cache_key(ds, AudioConfig(kind="egemaps_mfcc", n_mfcc=8))
+    assert audio.cache_key(ds, EM) != audio.cache_key(ds, EG)

@@ -14,6 +14,13 @@ Pipeline for one clip (:func:`extract`)::
 ``kind = "egemaps"`` (:mod:`stdp_emo.features.functionals`): the untrimmed signal's
 eGeMAPS v02 functionals, shape (88, 1), one real frame.
 
+``kind = "egemaps_mfcc"``: both descriptions of the clip in one feature image of shape
+(88 + n_mfcc, n_frames): rows 0-87 hold the eGeMAPS functionals in every real frame of the
+MFCCs (0 in the padding), rows 88- the MFCCs.  A per-frame code averaged over the real
+frames (the population code) then sees each functional exactly as the one-frame
+"egemaps" kind does, beside the MFCC code; the scaler's percentiles of a functional
+weight clips by their number of real frames.
+
 The features are *unscaled*.  :class:`Scaler` maps them to [0, 1] per
 coefficient with percentiles of the training split; padded frames become 0
 (no input spikes).  :func:`extract_dataset` computes the features of every
@@ -60,8 +67,10 @@ _TOP_DB = 80.0  # dynamic range kept by power_to_db, below each clip's maximum
 
 # ------------------------------------------------------------------ one clip
 def n_coefficients(cfg: AudioConfig) -> int:
-    """Rows of the feature matrix: ``n_mfcc`` for "mfcc", ``n_mels`` for "mel", 88 for "egemaps"."""
-    return {"mfcc": cfg.n_mfcc, "mel": cfg.n_mels, "egemaps": N_EGEMAPS}[cfg.kind]
+    """Rows of the feature matrix: ``n_mfcc`` for "mfcc", ``n_mels`` for "mel", 88 for
+    "egemaps", ``88 + n_mfcc`` for "egemaps_mfcc"."""
+    return {"mfcc": cfg.n_mfcc, "mel": cfg.n_mels, "egemaps": N_EGEMAPS,
+            "egemaps_mfcc": N_EGEMAPS + cfg.n_mfcc}[cfg.kind]
 
 
 def n_frames(cfg: AudioConfig) -> int:
@@ -154,7 +163,8 @@ def extract(signal: np.ndarray, cfg: AudioConfig) -> tuple[np.ndarray, int]:
         MFCCs (``n_coeff = n_mfcc``) or log-Mel energies in dB
         (``n_coeff = n_mels``), one column per 10 ms hop, starting at the first
         non-silent frame; frames past the end of the speech are 0.  For
-        "egemaps": the 88 functionals, one column.
+        "egemaps": the 88 functionals, one column.  For "egemaps_mfcc": the functionals
+        repeated in every real frame, above the MFCCs (see the module docstring).
     n_valid : int
         Number of real frames, 1..n_frames (1 for "egemaps").
 
@@ -168,6 +178,12 @@ def extract(signal: np.ndarray, cfg: AudioConfig) -> tuple[np.ndarray, int]:
         raise ValueError(f"expected a non-empty mono signal, got shape {signal.shape}")
     if cfg.kind == "egemaps":
         return egemaps(signal, cfg.sample_rate_hz)[:, None].astype(np.float32), 1
+    if cfg.kind == "egemaps_mfcc":
+        functionals = egemaps(signal, cfg.sample_rate_hz)       # of the untrimmed signal
+        mfcc, n_valid = extract(signal, dataclasses.replace(cfg, kind="mfcc"))
+        held = np.zeros((N_EGEMAPS, cfg.n_frames), np.float32)
+        held[:, :n_valid] = functionals[:, None]
+        return np.concatenate([held, mfcc]), n_valid
     signal = trim_silence(signal, cfg)
     # crop the end: exactly the samples of the first n_frames frames are analysed
     signal = signal[: cfg.n_fft + (cfg.n_frames - 1) * cfg.hop_length_samples]

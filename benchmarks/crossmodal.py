@@ -46,7 +46,7 @@ import time
 from pathlib import Path
 
 from _common import REPO, apply_overrides, machine_info, write_result
-from stdp_emo.config import FEATURE_KINDS
+from stdp_emo.config import FEATURE_KINDS, MODES
 
 DEFAULT_ROOT = REPO / "datasets" / "ravdess_av"
 AU_FACES_ROOT = REPO / "datasets" / "ravdess_au_faces"
@@ -186,7 +186,7 @@ def main(argv=None) -> int:
                     help="au: real facial action units beside the real audio; dvs: rendered "
                     "prototype faces; dvs-au-faces: faces rendered from the real action units")
     ap.add_argument("--modes", nargs="+", default=None,
-                    choices=["audio", "visual", "early_fusion", "crossmodal"])
+                    choices=MODES)
     ap.add_argument("--validation", action="store_true",
                     help="evaluate on the validation part of the training split (tuning)")
     ap.add_argument("--features", default=None, choices=FEATURE_KINDS,
@@ -205,7 +205,7 @@ def main(argv=None) -> int:
                     help="only evaluate the robustness of the models of a finished compare run "
                          "(training seeds --seeds)")
     ap.add_argument("--robustness-modes", nargs="+", default=None,
-                    choices=["audio", "visual", "early_fusion", "crossmodal", "late_fusion"])
+                    choices=[*MODES, "late_fusion"])
     ap.add_argument("--noise-rates", type=float, nargs="+", default=None,
                     help="vision noise levels, Hz per pixel and polarity (default 1 5 20)")
     ap.add_argument("--snrs", type=float, nargs="+", default=None,
@@ -280,7 +280,7 @@ def main(argv=None) -> int:
               "action units (made by 'stdp-emo synth faces --au-csv ...')", file=sys.stderr)
         return 2
 
-    from stdp_emo.compare import MODES, compare
+    from stdp_emo.compare import compare
 
     cfg = base.replace(data={"dataset": "ravdess", "root": str(args.root), "split": args.split,
                             "max_per_class": args.max_per_class,

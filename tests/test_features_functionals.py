@@ -122,9 +122,10 @@ def test_egemaps_mfcc_population_code_is_the_two_codes_side_by_side():
     tones = [voiced_tone(f, lead_s=lead) for f, lead in ((150.0, 0.2), (200.0, 0.5), (260.0, 0.3))]
     feats, n_valid = map(np.array, zip(*(audio.extract(t, EM) for t in tones)))
     enc = EncodingConfig(population_bins=8, population_contrast_sd=0.0)
-    code = AudioEncoder.fit(feats, n_valid, EM, enc)(feats, n_valid).reshape(3, -1, 8)
+    encoder = AudioEncoder.fit(feats, n_valid, EM, enc)
+    code = encoder(feats, n_valid).reshape(3, -1, 8)
     eg = np.stack([audio.extract(t, EG)[0] for t in tones])
-    scaler = AudioEncoder.fit(feats, n_valid, EM, enc).scaler
+    scaler = encoder.scaler
     one_frame = Scaler(scaler.low[:N_EGEMAPS], scaler.high[:N_EGEMAPS])
     expected = population_code(one_frame.transform(eg, np.ones(3, np.int64)), np.ones(3), 8,
                                enc.population_sigma_bins)

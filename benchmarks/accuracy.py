@@ -173,6 +173,7 @@ def main(argv=None) -> int:
     result = {"benchmark": "accuracy", "when": time.strftime("%Y-%m-%d %H:%M:%S"),
               "machine": machine_info(), "root": str(args.root),
               "holdout": "validation" if args.validation else "test",
+              "overrides": list(args.set), "epochs_override": args.epochs,
               "paper_mfcc_audio_only_accuracy": 0.803, "runs": [], "table": {}}
     name = f"accuracy{'_validation' if args.validation else ''}.json"
     for c in args.configs:

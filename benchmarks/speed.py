@@ -17,14 +17,14 @@ Times, on this machine and in one run:
 * ``early_fusion``: audio + visual + a 400-neuron multimodal layer fed by both;
 * ``crossmodal``: audio + visual + the plastic visual -> audio projection;
 * ``audio_default``: the default audio network (contrast population code of the
-  eGeMAPS functionals, 2 x 88 x 8 inputs, fully connected 768-neuron layer) on the
-  synthetic set's inputs;
+  eGeMAPS functionals, 2 x 88 x 8 inputs, fully connected layer of one neuron per
+  training clip: 960, its size on RAVDESS) on the synthetic set's inputs;
 * ``early_fusion_au`` / ``crossmodal_au``: the default audio network with real facial
   action units (``visual.source = "au"``) on ``../shared/data/ravdess`` (skipped when
   it is absent);
 * ``crossmodal_dvs``: the default cross-modal network with the event-camera visual
   path (the synthetic set's rendered faces -> DVS -> the locally connected visual
-  layer -> plastic visual -> audio projection into the default audio layer);
+  layer -> plastic visual -> audio projection into the default audio layer, 960 neurons);
 
 The paper-size cases use ``configs/paper.toml`` (the design the peers implement).
 
@@ -75,6 +75,8 @@ ALL_CASES = ("audio", "audio_as_reference", "audio_mfcc", "audio_default", "visu
              "crossmodal", "early_fusion_au", "crossmodal_au", "crossmodal_dvs")
 RAVDESS = REPO.parent / "shared" / "data" / "ravdess"     # with ravdess_au/ beside it
 TARGET_LEARN_S, TARGET_FROZEN_S, TARGET_RATIO = 0.25, 0.15, 4.0
+#: training clips of RAVDESS's 80 % split (random or speaker): the default's audio layer size there
+RAVDESS_TRAIN_CLIPS = 960
 # learning s/sample of the multimodal default networks (issue 13)
 TARGET_MULTIMODAL_LEARN_S = {"early_fusion_au": 0.25, "crossmodal_au": 0.25, "crossmodal_dvs": 0.4}
 
@@ -240,6 +242,9 @@ def main(argv=None) -> int:
                 inputs, n_cfg = {"visual": real["visual"]}, net
             elif case in ("audio_default", "early_fusion_au", "crossmodal_au", "crossmodal_dvs"):
                 dcfg = C.ExperimentConfig()
+                if case in ("audio_default", "crossmodal_dvs"):
+                    # synthetic set (360 clips): the audio layer the default has on RAVDESS
+                    dcfg = dcfg.replace(network={"dense_n_neurons": RAVDESS_TRAIN_CLIPS})
                 if case == "crossmodal_dvs":                 # synthetic set: rendered faces
                     dcfg = dcfg.replace(train={"modality": "crossmodal"})
                 elif case != "audio_default":
@@ -250,7 +255,7 @@ def main(argv=None) -> int:
                                         visual={"source": "au"},
                                         train={"modality": case[: -len("_au")]})
                 dprep = prepare(dcfg, progress=False)
-                comp, n_cfg = dprep.composition, dcfg.network
+                comp, n_cfg = dprep.composition, dprep.config.network
                 inputs = rows(dprep.inputs, dprep.train_idx)
                 for learning in (True, False):
                     results.append(time_case(case, comp, n_cfg, dcfg.encoding, inputs,

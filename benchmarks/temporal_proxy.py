@@ -80,7 +80,7 @@ def one_point(split: str, seed: int, segments: int, taps: int, root: Path) -> fl
                             "holdout": "validation", "seed": seed}, encoding=code)
     prep = prepare(cfg, progress=False)
     return segment_wta_vote(prep.inputs["audio"], prep.dataset.labels, prep.train_idx,
-                            prep.test_idx, segments, cfg.network.dense_n_neurons, seed)
+                            prep.test_idx, segments, prep.config.network.dense_n_neurons, seed)
 
 
 def main(argv=None) -> int:

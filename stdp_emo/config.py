@@ -40,6 +40,9 @@ MODES: tuple[str, ...] = typing.get_args(Mode)
 #: frames above its MFCCs, see :mod:`stdp_emo.features.audio`)
 FeatureKind = Literal["mfcc", "mel", "egemaps", "egemaps_mfcc"]
 FEATURE_KINDS: tuple[str, ...] = typing.get_args(FeatureKind)
+#: ``[network]`` layer sizes where 0 means ``neurons_per_clip`` per training clip (resolved
+#: when a network is trained: :meth:`ExperimentConfig.sized_for_training`)
+SIZED_PER_CLIP: tuple[str, ...] = ("dense_n_neurons", "au_n_neurons", "fusion_n_neurons")
 
 
 def _v(p: P.Param):
@@ -374,7 +377,8 @@ class NetworkConfig:
     cross_init_top : int
         Visual neurons each audio neuron is connected to by ``cross_init = "cooccurrence"``.
     fusion_n_neurons : int
-        Early fusion: size of the multimodal excitatory layer (one inhibition pool).
+        Early fusion: size of the multimodal excitatory layer (one inhibition pool);
+        0: ``neurons_per_clip`` per training clip (see ``dense_n_neurons``).
     fusion_from : {"layers", "inputs"}
         Early fusion: the multimodal layer learns from the audio and visual excitatory
         layers (``layers``), or from the audio and visual inputs themselves, fully
@@ -398,9 +402,19 @@ class NetworkConfig:
     dense_n_neurons : int
         Excitatory neurons of the fully connected audio layer that the
         population code (``encoding.audio_code``) drives (one inhibition pool).
+        0 (default): sized from the training split, ``neurons_per_clip`` per
+        training clip, when a network is trained
+        (:meth:`ExperimentConfig.sized_for_training`); the trained model's config
+        holds the resolved number.  A number > 0 fixes the size.
+    neurons_per_clip : float
+        Neurons per training clip of every layer sized 0 (:data:`SIZED_PER_CLIP`):
+        ``round(value x training clips)`` (default 1.0: one per clip, each imprinted
+        from its own clip with ``w_init = "samples"``; RAVDESS's 960 training clips
+        give 960).
     au_n_neurons : int
         Excitatory neurons of the fully connected visual layer that facial action
-        units (``visual.source = "au"``) drive (one inhibition pool).
+        units (``visual.source = "au"``) drive (one inhibition pool); 0: per
+        training clip, as ``dense_n_neurons``.
     w_init : {"random", "samples"}
         Initial input weights: DC15's random ones, or imprinting: every neuron
         starts from the input code of one training clip (no labels; see
@@ -440,7 +454,8 @@ class NetworkConfig:
     fusion_from: Literal["layers", "inputs"] = "inputs"
     fusion_norm_per_synapse: float = _v(P.FUSION_NORM_PER_SYNAPSE)
     fusion_visual_fan_in: int = int(_v(P.FUSION_VISUAL_FAN_IN))
-    dense_n_neurons: int = int(_v(P.DENSE_N_NEURONS))
+    dense_n_neurons: int = int(_v(P.DENSE_N_NEURONS))             # 0: per training clip
+    neurons_per_clip: float = _v(P.NEURONS_PER_CLIP)
     au_n_neurons: int = int(_v(P.AU_N_NEURONS))
 
 
@@ -533,6 +548,23 @@ class ExperimentConfig:
             merged[name].update(values)
         return from_dict(merged, source="<override>")
 
+    def sized_for_training(self, n_train_clips: int) -> "ExperimentConfig":
+        """This config with the layer sizes that follow the training split resolved.
+
+        Every ``[network]`` size of :data:`SIZED_PER_CLIP` that is 0 becomes
+        ``round(neurons_per_clip x n_train_clips)`` (at least 1); a config with fixed
+        sizes is returned unchanged.  Called once, when a network is trained; a
+        trained model keeps the resolved sizes.
+
+        Parameters
+        ----------
+        n_train_clips : int
+            Clips of the training split (after clips without usable input are left out).
+        """
+        n = max(1, round(self.network.neurons_per_clip * n_train_clips))
+        sizes = {k: n for k in SIZED_PER_CLIP if getattr(self.network, k) == 0}
+        return self.replace(network=sizes) if sizes else self
+
     def digest(self, *sections: str) -> str:
         """Short stable hash of the given sections (all if none), for cache keys."""
         d = to_dict(self)
@@ -624,9 +656,9 @@ def validate_section(obj, where: str) -> None:
                     or f.name in
                     {"n_fft", "n_mfcc", "n_mels", "n_frames", "window", "stride", "n_features",
                      "epochs", "chunk_size", "w_max", "norm_per_synapse", "crop_size",
-                     "upsample_factor", "fusion_n_neurons", "cross_norm_per_synapse", "cross_gain",
-                     "fusion_norm_per_synapse", "cross_fan_in", "fusion_visual_fan_in", "dense_n_neurons",
-                     "population_bins", "population_sigma_bins", "au_n_neurons", "au_copies",
+                     "upsample_factor", "cross_norm_per_synapse", "cross_gain",
+                     "fusion_norm_per_synapse", "cross_fan_in", "fusion_visual_fan_in",
+                     "neurons_per_clip", "population_bins", "population_sigma_bins", "au_copies",
                      "cross_init_top", "temporal_segments", "temporal_taps"})
         if positive and not isinstance(v, str) and v <= 0:
             raise ConfigError(f"{where}.{f.name}: must be > 0, got {v!r}")
@@ -634,7 +666,8 @@ def validate_section(obj, where: str) -> None:
         # learning rates, trace targets, exponents and fixed weights: zero switches a term off,
         # a negative value has no meaning (a negative rate would unlearn)
         for name in ("eta", "x_tar", "mu", "nu_pre", "nu_post", "w_init_max", "theta_plus_mv",
-                     "theta_init_mv", "w_exc_inh", "w_inh_exc", "spike_block_ms"):
+                     "theta_init_mv", "w_exc_inh", "w_inh_exc", "spike_block_ms",
+                     *SIZED_PER_CLIP):
             if getattr(obj, name) < 0:
                 raise ConfigError(f"{where}.{name}: must be >= 0, got {getattr(obj, name)!r}")
     if isinstance(obj, EncodingConfig):

@@ -31,6 +31,10 @@ class Prepared:
 
     Attributes
     ----------
+    config : ExperimentConfig
+        The config of this data and network: for training, the given one with the
+        layer sizes that follow the training split resolved
+        (:meth:`~stdp_emo.config.ExperimentConfig.sized_for_training`).
     inputs : dict
         Modality (``"audio"``, ``"visual"``) -> input values in [0, 1], shape
         (n_clips, n_inputs).
@@ -50,6 +54,7 @@ class Prepared:
     modality: str = "audio"     # the mode: audio, visual, early_fusion or crossmodal
     feature_info: dict | None = None
     au_encoder: AUEncoder | None = None     # visual source "au": fitted on the training split
+    config: ExperimentConfig | None = None  # the config the composition was built for
 
     @property
     def topology(self) -> ConvTopology:
@@ -92,7 +97,10 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
     Parameters
     ----------
     split_ids : (train ids, test ids), optional
-        Re-use a stored split (evaluation of a saved model) instead of drawing one.
+        Re-use a stored split (evaluation of a saved model) instead of drawing one;
+        the layer sizes of ``cfg`` are then taken as they are (a model's config holds
+        its resolved sizes).  Without it the config is sized for the drawn training
+        split (``Prepared.config``).
     encoder : AudioEncoder, optional
         Re-use a stored audio encoding (scaling, code statistics) instead of fitting one.
     au_encoder : AUEncoder, optional
@@ -183,8 +191,10 @@ def prepare(cfg: ExperimentConfig, progress: bool = True, dataset: Dataset | Non
     else:
         encoder = None
     feature_seconds = time.perf_counter() - t0
+    if split_ids is None:           # training: sizes that follow the split (a model keeps its own)
+        cfg = cfg.sized_for_training(len(train_idx))
     return Prepared(dataset, np.asarray(train_idx), np.asarray(test_idx), inputs, encoder,
-                    composition_for(cfg, shapes), feature_seconds, mode, info, au_encoder)
+                    composition_for(cfg, shapes), feature_seconds, mode, info, au_encoder, cfg)
 
 
 def check_subspace(audio, n_coeff: int, n_speakers: int, root) -> None:

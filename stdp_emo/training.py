@@ -109,6 +109,13 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
             model_name = json.loads((record.path / RUN_INFO).read_text()).get("model_name")
         timings: dict[str, float] = {}
         prep = prepare(cfg, progress=progress)
+        if prep.config != cfg:      # sizes resolved from the training split: record what runs
+            sized = {k: getattr(prep.config.network, k) for k in config_mod.SIZED_PER_CLIP
+                     if getattr(prep.config.network, k) != getattr(cfg.network, k)}
+            cfg = prep.config
+            record.write_text("config.toml", to_toml(cfg))
+            log.info("layers sized for %d training clips: %s", len(prep.train_idx),
+                     ", ".join(f"{k} = {v}" for k, v in sized.items()))
         timings["features_s"] = prep.feature_seconds
         split_info = describe_split(prep.dataset, prep.train_idx, prep.test_idx)
         split_info.update(kind=cfg.data.split, seed=cfg.data.seed, holdout=cfg.data.holdout,

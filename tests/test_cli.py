@@ -136,8 +136,14 @@ def test_resume_equals_uninterrupted(isolated):
     from stdp_emo.model import TrainedModel
     from stdp_emo.training import train
 
-    cfg = C.load(REPO_CONFIGS / "tiny.toml")
+    # the layer sized from the training split (resolved again on resume, to the same size)
+    cfg = C.load(REPO_CONFIGS / "tiny.toml").replace(network={"dense_n_neurons": 0,
+                                                                "neurons_per_clip": 0.5})
     ref = train(cfg, tag="ref", progress=False)
+    n_neurons = round(0.5 * ref["metrics"]["n_train"])
+    assert ref["model"].config.network.dense_n_neurons == n_neurons
+    assert TrainedModel.load(ref["model_dir"]).composition.layer("audio").n_neurons == n_neurons
+    assert C.load(ref["run_dir"] / "config.toml") == ref["model"].config   # the record says so
 
     def interrupt(path):
         raise KeyboardInterrupt

@@ -197,7 +197,8 @@ def test_all_layers_vote_in_layer_order_by_default_or_the_readout_alone():
     from stdp_emo.network.composition import composition_for
 
     cfg = ExperimentConfig().replace(train={"modality": "crossmodal"},
-                                     visual={"source": "au"}, network={"au_n_neurons": 3})
+                                     visual={"source": "au"},
+                                     network={"au_n_neurons": 3, "dense_n_neurons": 5})
     shapes = {"audio": (1, 4, 5), "visual": (1, 35, 2)}
     alone = composition_for(cfg.replace(train={"vote_layers": "readout"}), shapes)
     both = composition_for(cfg, shapes)
@@ -225,3 +226,22 @@ def test_segments_of_an_input_are_part_of_the_signature_only_when_used():
     assert plain.signature()["inputs"] == [["audio", 20, 0.0]]
     assert seg.signature()["inputs"] == [["audio", 20, 0.0, 7]]
     assert seg.input("audio").n_values == 140 and plain.input("audio").n_values == 20
+
+
+@pytest.mark.parametrize("size, mode", [("dense_n_neurons", "audio"), ("au_n_neurons", "visual"),
+                                         ("fusion_n_neurons", "early_fusion")])
+def test_a_layer_sized_per_clip_is_not_built_before_it_is_resolved(size, mode):
+    from stdp_emo.config import ExperimentConfig
+    from stdp_emo.errors import ConfigError
+    from stdp_emo.network.composition import composition_for
+
+    cfg = ExperimentConfig().replace(visual={"source": "au"}, train={"modality": mode},
+                                     network={"dense_n_neurons": 5, "au_n_neurons": 3,
+                                              "fusion_n_neurons": 4})
+    shapes = {"audio": (1, 4, 5), "visual": (1, 35, 2)}
+    composition_for(cfg, shapes)                                   # fixed sizes: builds
+    with pytest.raises(ConfigError, match=rf"\[network\] {size} = 0 \(sized per training clip\)"):
+        composition_for(cfg.replace(network={size: 0}), shapes)
+    sized = cfg.replace(network={size: 0}).sized_for_training(6)
+    layer = {"audio": "audio", "visual": "visual", "early_fusion": "fusion"}[mode]
+    assert composition_for(sized, shapes).layer(layer).n_neurons == 6      # one per clip

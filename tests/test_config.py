@@ -42,7 +42,9 @@ def test_partial_file_keeps_defaults(tmp_path):
     ('[encoding]\naudio_code = "histogram"\n', "is not one of"),
     ('[encoding]\npopulation_bins = 0\n', "population_bins: must be > 0"),
     ('[encoding]\npopulation_contrast_sd = -1.0\n', "population_contrast_sd: must be >= 0"),
-    ('[network]\ndense_n_neurons = 0\n', "dense_n_neurons: must be > 0"),
+    ('[network]\ndense_n_neurons = -1\n', "dense_n_neurons: must be >= 0"),
+    ('[network]\nau_n_neurons = -3\n', "au_n_neurons: must be >= 0"),
+    ('[network]\nneurons_per_clip = 0.0\n', "neurons_per_clip: must be > 0"),
     ('[audio]\nkind = "mfcc"\n[encoding]\naudio_code = "temporal"\ntemporal_segments = 10\n',
      "present_ms + rest_ms = 500 ms is not a whole number of 35 ms segments"),
     ('[audio]\nkind = "mfcc"\n[encoding]\naudio_code = "temporal"\ntemporal_segments = 3\n',
@@ -79,6 +81,26 @@ def test_bad_config_names_file_and_key(tmp_path, text, needle):
 def test_missing_config_file(tmp_path):
     with pytest.raises(ConfigError, match="cannot read config"):
         C.load(tmp_path / "nope.toml")
+
+
+def test_sized_for_training_resolves_neurons_per_clip():
+    cfg = C.ExperimentConfig()
+    assert cfg.network.dense_n_neurons == 0 and cfg.network.neurons_per_clip == 1.0
+    assert cfg.sized_for_training(960).network.dense_n_neurons == 960     # one per clip
+    assert cfg.sized_for_training(37).network.dense_n_neurons == 37
+    fixed = cfg.replace(network={"dense_n_neurons": 16})
+    assert fixed.sized_for_training(960) is fixed                        # a fixed size stays
+    quarter = cfg.replace(network={"neurons_per_clip": 0.25})
+    assert quarter.sized_for_training(40).network.dense_n_neurons == 10
+    assert quarter.sized_for_training(1).network.dense_n_neurons == 1    # never an empty layer
+    # every layer sized 0 follows the rule; fixed ones stay
+    multi = cfg.replace(network={"au_n_neurons": 0, "fusion_n_neurons": 7}).sized_for_training(40)
+    assert (multi.network.dense_n_neurons, multi.network.au_n_neurons,
+            multi.network.fusion_n_neurons) == (40, 40, 7)
+    # only the size changes, and the resolved config is fixed from then on
+    sized = cfg.sized_for_training(37)
+    assert sized.replace(network={"dense_n_neurons": 0}) == cfg
+    assert sized.sized_for_training(960) is sized
 
 
 def test_config_is_frozen_and_digest_changes():

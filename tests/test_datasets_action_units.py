@@ -103,7 +103,8 @@ def test_feature_level_early_fusion_sees_both_inputs_and_imprints_one_clip_per_n
     from stdp_emo.network.state import initial_state
 
     cfg = ExperimentConfig().replace(visual={"source": "au"}, train={"modality": "early_fusion"},
-                                     network={"fusion_from": "inputs", "fusion_n_neurons": 6})
+                                     network={"fusion_from": "inputs", "fusion_n_neurons": 6,
+                                              "dense_n_neurons": 4})
     comp = composition_for(cfg, {"audio": (1, 4, 3), "visual": (2, 35, 1)})
     assert [layer.name for layer in comp.layers] == ["fusion"] and comp.readout == "fusion"
     assert {p.name: p.n_synapses for p in comp.projections} == {

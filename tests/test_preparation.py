@@ -174,6 +174,30 @@ def test_prepare_fits_the_speaker_subspace_on_training_speakers_or_names_the_key
         prepare(base.replace(audio={"speaker_subspace_dims": 2}), progress=False)
 
 
+def test_training_sizes_the_dense_layer_per_clip_and_a_stored_split_keeps_its_size(tmp_path):
+    from stdp_emo.config import ExperimentConfig
+    from stdp_emo.preparation import prepare
+
+    root = _tiny_ravdess(tmp_path / "ravdess")                  # 3 actors x 8 clips
+    base = ExperimentConfig().replace(
+        data={"dataset": "ravdess", "root": str(root), "split": "random", "test_fraction": 0.25},
+        audio={"kind": "mfcc", "n_mfcc": 8, "n_mels": 32, "n_frames": 40},
+        network={"dense_n_neurons": 5})
+    fixed = prepare(base, progress=False)
+    assert fixed.config == base and fixed.topology.n_neurons == 5
+    per_clip = base.replace(network={"dense_n_neurons": 0, "neurons_per_clip": 0.5})
+    prep = prepare(per_clip, progress=False)
+    n_train = len(prep.train_idx)
+    assert n_train == 16                                        # 2 of 3 clips per class
+    assert prep.config.network.dense_n_neurons == 8 == prep.topology.n_neurons
+    assert prep.config.network.neurons_per_clip == 0.5     # the rule stays recorded
+    # a trained model's config (resolved size) on its stored split, or on other clips,
+    # keeps that size: nothing is re-sized from the clips it is shown
+    ids = [c.id for c in prep.dataset.clips]
+    again = prepare(prep.config, progress=False, split_ids=(ids[:2], ids[2:]))
+    assert again.topology.n_neurons == 8 and again.config == prep.config
+
+
 def test_former_module_name_still_gives_prepare():
     """Outside tools (../shared/tools/input_ceiling.py) import stdp_emo.experiment.prepare."""
     from stdp_emo import experiment, preparation

@@ -29,7 +29,7 @@ import numpy as np
 from ..config import MODES
 from ..encoding import audio_segments
 from ..errors import ConfigError
-from .topology import ConvTopology
+from .topology import ConvTopology, layer_size
 
 log = logging.getLogger(__name__)
 
@@ -268,7 +268,7 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net,
     readout = needed[0]
     if fuse_inputs:
         # feature-level fusion: one layer sees both inputs (each normalised like an input)
-        n = net.fusion_n_neurons
+        n = layer_size(net, "fusion_n_neurons")
         layers.append(LayerSpec("fusion", np.zeros(n, np.int32)))
         for m in needed:
             n_in = topologies[m].n_inputs
@@ -286,7 +286,7 @@ def compose(mode: str, topologies: dict[str, ConvTopology], net,
                                           gain=net.cross_gain))
         readout = "audio"
     elif mode == "early_fusion":
-        n = net.fusion_n_neurons
+        n = layer_size(net, "fusion_n_neurons")
         layers.append(LayerSpec("fusion", np.zeros(n, np.int32)))
         for m in needed:
             n_src = topologies[m].n_neurons
@@ -319,7 +319,8 @@ def composition_for(cfg, input_shapes: dict) -> Composition:
         if "visual" in input_shapes and cfg.visual.source == "au":
             # per-clip action units: one fully connected layer (one inhibition pool)
             shape = tuple(input_shapes["visual"])
-            topologies["visual"] = conv_topology(shape, shape[1:], shape[1:], net.au_n_neurons)
+            topologies["visual"] = conv_topology(shape, shape[1:], shape[1:],
+                                                 layer_size(net, "au_n_neurons"))
         elif "visual" in input_shapes:
             topologies["visual"] = conv_topology(tuple(input_shapes["visual"]),
                                                  (net.window, net.window),

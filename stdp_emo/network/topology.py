@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ConfigError
+
 
 @dataclass(frozen=True)
 class ConvTopology:
@@ -150,7 +152,17 @@ def audio_layer_topology(enc, net, input_shape: tuple[int, int, int]) -> ConvTop
     _, h, w = input_shape
     if enc.audio_code == "image":
         return audio_topology(h, w, net.window, net.stride, net.n_features)
-    return conv_topology(tuple(input_shape), (h, w), (h, w), net.dense_n_neurons)
+    return conv_topology(tuple(input_shape), (h, w), (h, w), layer_size(net, "dense_n_neurons"))
+
+
+def layer_size(net, name: str) -> int:
+    """``net.<name>``, a layer size, once resolved (0, per training clip, is resolved when a
+    network is trained: :meth:`stdp_emo.config.ExperimentConfig.sized_for_training`)."""
+    n = getattr(net, name)
+    if n <= 0:
+        raise ConfigError(f"[network] {name} = 0 (sized per training clip) has no size until a "
+                          f"network is trained: give a number > 0 to build this layer")
+    return n
 
 
 def _ranges(idx: np.ndarray) -> str:

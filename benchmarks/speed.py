@@ -243,8 +243,8 @@ def main(argv=None) -> int:
             elif case in ("audio_default", "early_fusion_au", "crossmodal_au", "crossmodal_dvs"):
                 dcfg = C.ExperimentConfig()
                 if case in ("audio_default", "crossmodal_dvs"):
-                    # synthetic set (360 clips): the audio layer the default has on RAVDESS
-                    dcfg = dcfg.replace(network={"dense_n_neurons": RAVDESS_TRAIN_CLIPS})
+                    # synthetic set (360 clips): the layer sizes the default has on RAVDESS
+                    dcfg = dcfg.sized_for_training(RAVDESS_TRAIN_CLIPS)
                 if case == "crossmodal_dvs":                 # synthetic set: rendered faces
                     dcfg = dcfg.replace(train={"modality": "crossmodal"})
                 elif case != "audio_default":

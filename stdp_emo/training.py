@@ -111,7 +111,7 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         prep = prepare(cfg, progress=progress)
         if prep.config != cfg:      # sizes resolved from the training split: record what runs
             sized = {k: getattr(prep.config.network, k) for k in config_mod.SIZED_PER_CLIP
-                     if getattr(prep.config.network, k) != getattr(cfg.network, k)}
+                     if getattr(cfg.network, k) == 0}
             cfg = prep.config
             record.write_text("config.toml", to_toml(cfg))
             log.info("layers sized for %d training clips: %s", len(prep.train_idx),

@@ -187,8 +187,7 @@ def test_training_sizes_the_dense_layer_per_clip_and_a_stored_split_keeps_its_si
     assert fixed.config == base and fixed.topology.n_neurons == 5
     per_clip = base.replace(network={"dense_n_neurons": 0, "neurons_per_clip": 0.5})
     prep = prepare(per_clip, progress=False)
-    n_train = len(prep.train_idx)
-    assert n_train == 16                                        # 2 of 3 clips per class
+    assert len(prep.train_idx) == 16                            # 2 of 3 clips per class
     assert prep.config.network.dense_n_neurons == 8 == prep.topology.n_neurons
     assert prep.config.network.neurons_per_clip == 0.5     # the rule stays recorded
     # a trained model's config (resolved size) on its stored split, or on other clips,

@@ -23,7 +23,8 @@ import numpy as np
 
 from _common import apply_overrides, machine_info, write_result
 
-FROZEN_KEYS = ("encoding.present_ms", "encoding.max_rate_hz", "network.w_inh_exc",
+FROZEN_KEYS = ("encoding.present_ms", "encoding.frozen_present_ms", "encoding.max_rate_hz",
+               "network.w_inh_exc",
                "network.w_exc_inh")
 """Config values a frozen network can be re-run with (the structure does not depend on them)."""
 

@@ -257,6 +257,11 @@ class EncodingConfig:
         Rate of a feature value of 1.
     present_ms, rest_ms : float
         Presentation and rest time per sample.
+    frozen_present_ms : float
+        > 0: the presentation time of the frozen phases (labelling, test, predict,
+        rasters) instead of ``present_ms``; learning keeps ``present_ms``.  A longer
+        frozen presentation gives the lateral-inhibition race more input spikes to
+        decide on (:func:`stdp_emo.encoding.phase_encoding`).  0 (default): ``present_ms``.
     dt_ms : float
         Simulation time step.
     min_spikes : int
@@ -310,6 +315,7 @@ class EncodingConfig:
     max_rate_hz: float = _v(P.MAX_RATE)
     present_ms: float = _v(P.PRESENT)
     rest_ms: float = _v(P.REST)
+    frozen_present_ms: float = 0.0
     dt_ms: float = _v(P.DT)
     min_spikes: int = int(_v(P.MIN_SPIKES))
     intensity_step: float = _v(P.INTENSITY_STEP)
@@ -652,7 +658,8 @@ def validate_section(obj, where: str) -> None:
         v = getattr(obj, f.name)
         if isinstance(v, float) and not math.isfinite(v):
             raise ConfigError(f"{where}.{f.name}: must be a finite number, got {v!r}")
-        positive = ((f.name.endswith(("_ms", "_samples")) and f.name != "visual_lead_ms")
+        positive = ((f.name.endswith(("_ms", "_samples"))
+                     and f.name not in ("visual_lead_ms", "frozen_present_ms"))
                     or f.name in
                     {"n_fft", "n_mfcc", "n_mels", "n_frames", "window", "stride", "n_features",
                      "epochs", "chunk_size", "w_max", "norm_per_synapse", "crop_size",
@@ -675,8 +682,14 @@ def validate_section(obj, where: str) -> None:
             if getattr(obj, name) < 0:
                 raise ConfigError(f"{where}.{name}: must be >= 0 (0 = no contrast code), "
                                   f"got {getattr(obj, name)!r}")
+        if obj.frozen_present_ms < 0:
+            raise ConfigError(f"{where}.frozen_present_ms: must be >= 0 (0 = present_ms), "
+                              f"got {obj.frozen_present_ms!r}")
         if obj.audio_code == "temporal":
             _check_segments(obj, where)
+            if obj.frozen_present_ms > 0:
+                _check_segments(dataclasses.replace(obj, present_ms=obj.frozen_present_ms),
+                                f"{where} (frozen phases: present_ms = frozen_present_ms)")
     if isinstance(obj, TrainConfig) and obj.eval_workers < 0:
         raise ConfigError(f"{where}.eval_workers: must be >= 0, got {obj.eval_workers}")
     if isinstance(obj, NetworkConfig) and obj.visual_lead_ms < 0:

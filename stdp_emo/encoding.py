@@ -54,6 +54,7 @@ the code's mean and s.d.) and encodes any clip with it.
 """
 from __future__ import annotations
 
+import dataclasses
 import typing
 from dataclasses import dataclass
 
@@ -478,6 +479,20 @@ def stream_ids(sample_idx, retry) -> np.ndarray:
     if np.any(retry >= RETRY_SLOTS):
         raise ValueError(f"at most {RETRY_SLOTS - 1} retries per sample")
     return np.asarray(sample_idx, dtype=np.int64) * RETRY_SLOTS + retry
+
+
+def phase_encoding(enc: EncodingConfig, learning: bool) -> EncodingConfig:
+    """The presentation rules of a phase: learning shows a sample for ``present_ms``; the
+    frozen phases (labelling, test, predict, rasters) for ``frozen_present_ms`` when it
+    is > 0 (``frozen_present_ms`` stays set, so applying this twice changes nothing).
+
+    A frozen network only counts spikes, so a longer presentation averages the Poisson
+    noise of its inputs over more spikes before the lateral-inhibition race is read
+    out; learning keeps the presentation its weights and thresholds adapted to.
+    """
+    if learning or enc.frozen_present_ms <= 0 or enc.frozen_present_ms == enc.present_ms:
+        return enc
+    return dataclasses.replace(enc, present_ms=enc.frozen_present_ms)
 
 
 def input_rates_hz(values: np.ndarray, enc: EncodingConfig, retry=0) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from . import evaluation
 from .config import ExperimentConfig, to_toml
 from .encoding import (PHASE_LABEL, PHASE_TEST, expected_spikes_per_input, input_rates_hz,
-                       stream_ids)
+                       phase_encoding, stream_ids)
 from .errors import DataError
 from .model import as_model
 from .network.composition import Composition, joined_counts, modalities
@@ -187,7 +187,8 @@ def synaptic_ops(comp: Composition, inputs: dict, res, enc) -> dict:
     """Synaptic events per sample of the presentations ``res`` of ``inputs``.
 
     ``inputs`` are the presented rows (modality -> (n, n_inputs)); ``res`` the
-    :class:`~stdp_emo.simulate.PresentResult` of presenting them.
+    :class:`~stdp_emo.simulate.PresentResult` of presenting them to the frozen network;
+    ``enc`` as configured (its frozen presentation time applies).
 
     Input spikes are their expected number (rates x presentation time; inputs
     are not monitored), excitatory spikes are counted; every excitatory spike
@@ -200,6 +201,7 @@ def synaptic_ops(comp: Composition, inputs: dict, res, enc) -> dict:
         ``synaptic_ops_per_sample`` (accumulates), ``n_synapses`` (a same-size
         ANN's multiply-accumulates per sample: one per connection).
     """
+    enc = phase_encoding(enc, learning=False)
     ops = 0.0
     for p in comp.projections:
         fan_out = np.bincount(p.pre, minlength=int(p.pre.max()) + 1 if p.pre.size else 0)
@@ -291,7 +293,7 @@ def record_sample(model, sample_id: str, root: str | None = None,
     cfg, prep = prepare_for_model(model, root, progress=False, sample_ids=[sample_id])
     comp = prep.composition
     state = model.state
-    enc = cfg.encoding
+    enc = phase_encoding(cfg.encoding, learning=False)
     with CompiledNetwork(comp, cfg.network, enc, learning=False, chunk_size=1,
                          record_all=True) as net:
         # replay the presentation as `present` made it, retries at higher intensity included

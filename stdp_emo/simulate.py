@@ -32,7 +32,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .config import EncodingConfig, NetworkConfig
-from .encoding import input_rates_hz, stream_ids
+from .encoding import input_rates_hz, phase_encoding, stream_ids
 from .network.builder import BuiltNetwork, build, wsum_name
 from .network.composition import Composition
 from .network.namespace import build_namespace, hertz, in_units, run_quantities, volts
@@ -154,6 +154,8 @@ class CompiledNetwork:
     comp : Composition
         Inputs, layers and plastic projections (see :func:`~stdp_emo.network.composition.compose`).
     net, enc : NetworkConfig, EncodingConfig
+        ``enc`` as configured: a frozen network presents for ``frozen_present_ms`` when it
+        is set (:func:`~stdp_emo.encoding.phase_encoding`; ``self.enc`` is the phase's).
     learning : bool
         Plasticity and adaptive thresholds on (training) or frozen (labelling, test).
     chunk_size : int
@@ -169,6 +171,7 @@ class CompiledNetwork:
                  record_all: bool = False):
         self.comp = comp
         self.record_all = record_all
+        enc = phase_encoding(enc, learning)
         self.net, self.enc = net, enc
         self.learning, self.chunk_size = learning, int(chunk_size)
         self.sample_ms = enc.present_ms + enc.rest_ms

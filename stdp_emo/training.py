@@ -30,7 +30,7 @@ from . import __version__, evaluation
 from .checkpoints import CHECKPOINT, RUN_INFO, keep_trained, load_checkpoint, save_checkpoint
 from .config import ExperimentConfig, to_toml
 from .datasets.splits import describe_split
-from .encoding import expected_input_spikes
+from .encoding import expected_input_spikes, phase_encoding
 from .errors import WriteError
 from .frozen import (accuracy_by_vote_layers, evaluate_frozen, fallback_class, feature_name,
                      score, synaptic_ops)
@@ -138,6 +138,9 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
                  ", ".join(f"{i.name} {i.n_inputs} inputs" for i in comp.inputs),
                  ", ".join(f"{layer.name} {layer.n_neurons}" for layer in comp.layers),
                  comp.n_synapses)
+        if cfg.encoding.frozen_present_ms > 0:
+            log.info("presentations: %g ms while learning, %g ms in the frozen phases",
+                     cfg.encoding.present_ms, phase_encoding(cfg.encoding, False).present_ms)
 
         if resume is None:
             state = initial_state(comp, cfg.network, cfg.train.seed,
@@ -209,6 +212,7 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         if by_layers is not None:
             results["unsupervised"]["accuracy_by_vote_layers"] = by_layers
         n_train_pres = sum(s["presentations"] for s in train_stats)
+        frozen_enc = phase_encoding(cfg.encoding, learning=False)
         metrics = {
             "dataset": prep.dataset.name, "description": prep.dataset.description,
             "split": cfg.data.split, "modality": prep.modality,
@@ -221,7 +225,7 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
             "training": train_stats,
             "labelling": ev["label"].stats, "testing": ev["test"].stats,
             "input_spikes_per_sample_expected": {m: float(expected_input_spikes(
-                x[prep.test_idx], cfg.encoding.max_rate_hz, cfg.encoding.present_ms,
+                x[prep.test_idx], cfg.encoding.max_rate_hz, frozen_enc.present_ms,
                 comp.input(m).segments).mean()) for m, x in prep.inputs.items()},
             "energy": evaluation.energy_estimate(
                 synaptic_ops(comp, rows(prep.inputs, prep.test_idx), ev["test"], cfg.encoding)),

@@ -52,6 +52,10 @@ def test_partial_file_keeps_defaults(tmp_path):
     ('[audio]\nkind = "mfcc"\n[encoding]\naudio_code = "temporal"\ntemporal_segments = 7\n'
      'temporal_taps = 8\n', "temporal_taps: must be <= temporal_segments (7)"),
     ('[encoding]\ntemporal_taps = 0\n', "temporal_taps: must be > 0"),
+    ('[encoding]\nfrozen_present_ms = -350.0\n', "encoding].frozen_present_ms: must be >= 0"),
+    ('[audio]\nkind = "mfcc"\n[encoding]\naudio_code = "temporal"\ntemporal_segments = 7\n'
+     'frozen_present_ms = 700.0\n', "(frozen phases: present_ms = frozen_present_ms).temporal_"
+     "segments: present_ms + rest_ms = 850 ms is not a whole number of 100 ms segments"),
     ('[encoding]\naudio_code = "temporal"\n', "audio_code = 'temporal' needs a frame-level"),
     ('[train]\nvote = "majority"\n', "is not one of"),
     ('[audio]\nnormalisation = "utterance"\n', "is not one of"),

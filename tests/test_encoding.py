@@ -168,6 +168,19 @@ def test_presentation_rates_and_stream_ids():
         stream_ids([1], [RETRY_SLOTS])
 
 
+def test_frozen_phases_present_for_frozen_present_ms_and_learning_keeps_present_ms():
+    from stdp_emo.encoding import phase_encoding
+
+    enc = EncodingConfig(present_ms=350.0, rest_ms=150.0, frozen_present_ms=2100.0)
+    assert phase_encoding(enc, learning=True) == enc
+    frozen = phase_encoding(enc, learning=False)
+    assert (frozen.present_ms, frozen.rest_ms) == (2100.0, 150.0)
+    assert phase_encoding(frozen, learning=False) == frozen          # applied twice: the same
+    assert frozen.max_rate_hz == enc.max_rate_hz and frozen.audio_code == enc.audio_code
+    plain = EncodingConfig(present_ms=350.0)                          # 0: no change
+    assert phase_encoding(plain, learning=False) == plain
+
+
 TEMPORAL = EncodingConfig(audio_code="temporal", population_bins=8, population_sigma_bins=1.0,
                           population_contrast_sd=0.0, temporal_segments=5, temporal_taps=1)
 

@@ -39,3 +39,9 @@ def test_cli_checks_every_variant_before_running(model_dir, capsys, tmp_path):  
     assert not out.exists()
     assert fv.main([str(tmp_path / "no_model")]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_stream_summary_gives_every_stream_and_their_mean_and_sd():
+    r = {"accuracy": 0.6, "accuracy_per_stream_seed": [0.6, 0.7, 0.8]}
+    assert fv.stream_summary(r) == "  streams 60.0 70.0 80.0: 70.0 +- 10.0 %"
+    assert fv.stream_summary({"accuracy": 0.6}) == ""

@@ -16,8 +16,11 @@ between two settings is the noise of one realisation of the input spikes.
 Usage::
 
     python benchmarks/frozen_variants.py MODEL_DIR [MODEL_DIR ...] \\
-        --variant encoding.present_ms=2100 --variant network.w_inh_exc=8 \\
+        --variant encoding.frozen_present_ms=2100 --variant network.w_inh_exc=8 \\
         [--stream-seeds 101 102 103] [--out FILE.json]
+
+(``encoding.present_ms`` changes the frozen presentation only of a model whose
+``frozen_present_ms`` is 0; otherwise vary ``encoding.frozen_present_ms``.)
 """
 from __future__ import annotations
 
@@ -30,8 +33,7 @@ import numpy as np
 from _common import apply_overrides, machine_info, write_result
 
 FROZEN_KEYS = ("encoding.present_ms", "encoding.frozen_present_ms", "encoding.max_rate_hz",
-               "network.w_inh_exc",
-               "network.w_exc_inh")
+               "network.w_inh_exc", "network.w_exc_inh")
 """Config values a frozen network can be re-run with (the structure does not depend on them)."""
 
 

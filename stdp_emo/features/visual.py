@@ -10,6 +10,7 @@ Events are cached per video and config, so a second run does not recompute.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
@@ -131,7 +132,9 @@ def extract_visual_dataset(dataset: Dataset, cfg: VisualConfig, cache_dir: Path 
     workers = workers or (min(2, os.cpu_count() or 1) if len(jobs) > 8 else 1)
     bar = tqdm(total=len(jobs), desc="face video -> DVS events", unit="clip", disable=not progress)
     if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        # spawned, not forked: a forked worker inherits the parent's FFmpeg (libswscale)
+        # slice-thread state from earlier decoding and can hang in its first frame conversion
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = pool.map(_one, jobs, chunksize=4)
             for (k, clip), (res, err) in zip(todo, results):
                 _store(out, k, clip, res, err)

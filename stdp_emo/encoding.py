@@ -490,7 +490,7 @@ def phase_encoding(enc: EncodingConfig, learning: bool) -> EncodingConfig:
     noise of its inputs over more spikes before the lateral-inhibition race is read
     out; learning keeps the presentation its weights and thresholds adapted to.
     """
-    if learning or enc.frozen_present_ms <= 0 or enc.frozen_present_ms == enc.present_ms:
+    if learning or enc.frozen_present_ms <= 0:
         return enc
     return dataclasses.replace(enc, present_ms=enc.frozen_present_ms)
 

@@ -138,9 +138,10 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
                  ", ".join(f"{i.name} {i.n_inputs} inputs" for i in comp.inputs),
                  ", ".join(f"{layer.name} {layer.n_neurons}" for layer in comp.layers),
                  comp.n_synapses)
-        if cfg.encoding.frozen_present_ms > 0:
+        frozen_enc = phase_encoding(cfg.encoding, learning=False)
+        if frozen_enc != cfg.encoding:
             log.info("presentations: %g ms while learning, %g ms in the frozen phases",
-                     cfg.encoding.present_ms, phase_encoding(cfg.encoding, False).present_ms)
+                     cfg.encoding.present_ms, frozen_enc.present_ms)
 
         if resume is None:
             state = initial_state(comp, cfg.network, cfg.train.seed,
@@ -212,7 +213,6 @@ def train(cfg: ExperimentConfig, *, tag: str = "train", model_name: str | None =
         if by_layers is not None:
             results["unsupervised"]["accuracy_by_vote_layers"] = by_layers
         n_train_pres = sum(s["presentations"] for s in train_stats)
-        frozen_enc = phase_encoding(cfg.encoding, learning=False)
         metrics = {
             "dataset": prep.dataset.name, "description": prep.dataset.description,
             "split": cfg.data.split, "modality": prep.modality,

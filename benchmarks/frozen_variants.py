@@ -3,8 +3,9 @@
 Re-runs the labelling and test presentations of trained models (their own split and
 encoding, weights and thresholds unchanged) with one frozen-phase value changed per
 variant, e.g. a longer presentation (``encoding.present_ms``) or weaker lateral inhibition
-(``network.w_inh_exc``), and reports the vote (the model's ``[train] vote``), spikes and
-active neurons per test sample.  Nothing is learned; labels only name neurons
+(``network.w_inh_exc``) or a stronger visual -> audio drive of a cross-modal model
+(``network.cross_gain``), and reports the vote (the model's ``[train] vote``), spikes and
+active neurons per test sample (per voting layer too).  Nothing is learned; labels only name neurons
 (unsupervised).  Only values that leave the network's structure alone can be varied
 (:data:`FROZEN_KEYS`).  Tune on models trained with ``--validation``.
 
@@ -17,7 +18,7 @@ Usage::
 
     python benchmarks/frozen_variants.py MODEL_DIR [MODEL_DIR ...] \\
         --variant encoding.frozen_present_ms=2100 --variant network.w_inh_exc=8 \\
-        [--stream-seeds 101 102 103] [--out FILE.json]
+        --variant "network.cross_gain=20;network.w_inh_exc=34" [--stream-seeds 101 102 103] [--out FILE.json]
 
 (``encoding.present_ms`` changes the frozen presentation only of a model whose
 ``frozen_present_ms`` is 0; otherwise vary ``encoding.frozen_present_ms``.)
@@ -33,12 +34,13 @@ import numpy as np
 from _common import apply_overrides, machine_info, write_result
 
 FROZEN_KEYS = ("encoding.present_ms", "encoding.frozen_present_ms", "encoding.max_rate_hz",
-               "network.w_inh_exc", "network.w_exc_inh")
+               "network.w_inh_exc", "network.w_exc_inh", "network.cross_gain")
 """Config values a frozen network can be re-run with (the structure does not depend on them)."""
 
 
 def variant_config(cfg, item: str):
-    """``cfg`` with one ``SECTION.KEY=VALUE`` of :data:`FROZEN_KEYS` changed.
+    """``cfg`` with the ``SECTION.KEY=VALUE`` of ``item`` changed, each of :data:`FROZEN_KEYS`
+    (several values changed together are joined by ``;``).
 
     Raises
     ------
@@ -47,11 +49,27 @@ def variant_config(cfg, item: str):
     """
     from stdp_emo.errors import ConfigError
 
-    key = item.partition("=")[0]
-    if key not in FROZEN_KEYS:
-        raise ConfigError(f"--variant {item!r}: {key!r} cannot be changed in a frozen network "
-                          f"(one of {', '.join(FROZEN_KEYS)})")
-    return apply_overrides(cfg, [item])
+    parts = [part.strip() for part in item.split(";")]
+    for part in parts:
+        key = part.partition("=")[0]
+        if key not in FROZEN_KEYS:
+            raise ConfigError(f"--variant {item!r}: {key!r} cannot be changed in a frozen network "
+                              f"(one of {', '.join(FROZEN_KEYS)})")
+    return apply_overrides(cfg, parts)
+
+
+def variant_prepared(prep, cfg, input_shapes: dict):
+    """``prep`` with the network rebuilt from ``cfg``: values held by the composition
+    (``network.cross_gain``, a projection's conductance per unit weight) take effect;
+    the layers and synapses are the model's (:data:`FROZEN_KEYS` leave them alone)."""
+    import dataclasses
+
+    from stdp_emo.network.composition import composition_for
+
+    comp = composition_for(cfg, input_shapes)
+    if [p.n_synapses for p in comp.projections] != [p.n_synapses for p in prep.composition.projections]:
+        raise AssertionError("a frozen variant changed the network's synapses")
+    return dataclasses.replace(prep, composition=comp)
 
 
 def frozen_vote(cfg, prep, state) -> dict:
@@ -65,10 +83,18 @@ def frozen_vote(cfg, prep, state) -> dict:
     pred = E.predict(ev["test"].counts, ev["assignments"], len(prep.dataset.classes),
                      fallback=fallback_class(prep), weights=ev["weights"])
     test = np.asarray(ev["test"].counts, dtype=np.float64)
-    return {"accuracy": float(np.mean(pred == y_test)),
-            "spikes_per_sample": float(test.sum(axis=1).mean()),
-            "active_neurons": float((test > 0).sum(axis=1).mean()),
-            "seconds": time.perf_counter() - t0}
+    out = {"accuracy": float(np.mean(pred == y_test)),
+           "spikes_per_sample": float(test.sum(axis=1).mean()),
+           "active_neurons": float((test > 0).sum(axis=1).mean()),
+           "seconds": time.perf_counter() - t0}
+    layers = prep.composition.vote_layers
+    if len(layers) > 1:                          # the same figures per voting layer
+        sizes = [prep.composition.layer(name).n_neurons for name in layers]
+        parts = np.split(test, np.cumsum(sizes)[:-1], axis=1)
+        out["per_layer"] = {name: {"spikes_per_sample": float(c.sum(axis=1).mean()),
+                                   "active_neurons": float((c > 0).sum(axis=1).mean())}
+                            for name, c in zip(layers, parts)}
+    return out
 
 
 def stream_summary(r: dict) -> str:
@@ -79,6 +105,15 @@ def stream_summary(r: dict) -> str:
     a = 100 * np.asarray(accs)
     return (f"  streams {' '.join(f'{v:.1f}' for v in a)}: "
             f"{a.mean():.1f} +- {a.std(ddof=1) if a.size > 1 else 0.0:.1f} %")
+
+
+def layer_summary(r: dict) -> str:
+    """``"  [audio 40.1 spikes, 5.2 active; visual_exc ...]"`` for a model of several voting layers."""
+    per = r.get("per_layer")
+    if not per:
+        return ""
+    return "  [" + "; ".join(f"{name} {v['spikes_per_sample']:.1f} spikes, "
+                             f"{v['active_neurons']:.1f} active" for name, v in per.items()) + "]"
 
 
 def main(argv=None) -> int:
@@ -108,15 +143,16 @@ def main(argv=None) -> int:
             row = {}
             for name, c in [("as trained", cfg)] + [(item, variant_config(cfg, item))
                                                       for item in args.variant]:
-                r = row[name] = frozen_vote(c, prep, m.state)
+                p = variant_prepared(prep, c, m.input_shapes)
+                r = row[name] = frozen_vote(c, p, m.state)
                 if args.stream_seeds:
                     r["stream_seeds"] = [c.train.seed, *args.stream_seeds]
                     r["accuracy_per_stream_seed"] = [r["accuracy"]] + [
-                        frozen_vote(c.replace(train={"seed": s}), prep, m.state)["accuracy"]
+                        frozen_vote(c.replace(train={"seed": s}), p, m.state)["accuracy"]
                         for s in args.stream_seeds]
                 print(f"{d}  {name:32s} vote {100 * r['accuracy']:5.1f} %  spikes "
                       f"{r['spikes_per_sample']:6.1f}  active {r['active_neurons']:5.1f}  "
-                      f"{r['seconds']:.0f} s" + stream_summary(r), flush=True)
+                      f"{r['seconds']:.0f} s" + stream_summary(r) + layer_summary(r), flush=True)
             results[str(d)] = row
     except (ConfigError, DataError) as e:
         print(f"error: {e}", file=sys.stderr)

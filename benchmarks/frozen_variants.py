@@ -1,7 +1,7 @@
 """Benchmark: a trained model's unsupervised vote with other frozen-phase settings.
 
 Re-runs the labelling and test presentations of trained models (their own split and
-encoding, weights and thresholds unchanged) with one frozen-phase value changed per
+encoding, weights and thresholds unchanged) with one or more frozen-phase values changed per
 variant, e.g. a longer presentation (``encoding.present_ms``) or weaker lateral inhibition
 (``network.w_inh_exc``) or a stronger visual -> audio drive of a cross-modal model
 (``network.cross_gain``), and reports the vote (the model's ``[train] vote``), spikes and
@@ -108,7 +108,7 @@ def stream_summary(r: dict) -> str:
 
 
 def layer_summary(r: dict) -> str:
-    """``"  [audio 40.1 spikes, 5.2 active; visual_exc ...]"`` for a model of several voting layers."""
+    """``"  [audio 40.1 spikes, 5.2 active; visual ...]"`` for a model of several voting layers."""
     per = r.get("per_layer")
     if not per:
         return ""
@@ -120,7 +120,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("models", nargs="+", metavar="MODEL_DIR")
     ap.add_argument("--variant", action="append", default=[], metavar="SECTION.KEY=VALUE",
-                    help=f"one frozen-phase value to change ({', '.join(FROZEN_KEYS)}); "
+                    help=f"frozen-phase value(s) to change, joined by ';' ({', '.join(FROZEN_KEYS)}); "
                          "repeat for more variants; the model as trained is always run first")
     ap.add_argument("--stream-seeds", type=int, nargs="*", default=[], metavar="S",
                     help="also run every setting with the frozen phases' input spikes drawn "

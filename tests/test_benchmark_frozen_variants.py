@@ -75,9 +75,9 @@ def test_variant_prepared_rebuilds_the_network_with_the_variant_cross_gain():
 
 def test_layer_summary_names_every_voting_layer():
     r = {"per_layer": {"audio": {"spikes_per_sample": 40.0, "active_neurons": 5.25},
-                       "visual_exc": {"spikes_per_sample": 30.0, "active_neurons": 3.0}}}
+                       "visual": {"spikes_per_sample": 30.0, "active_neurons": 3.0}}}
     assert fv.layer_summary(r) == ("  [audio 40.0 spikes, 5.2 active; "
-                                   "visual_exc 30.0 spikes, 3.0 active]")
+                                   "visual 30.0 spikes, 3.0 active]")
     assert fv.layer_summary({"accuracy": 0.5}) == ""
 
 

@@ -66,6 +66,8 @@ def variant_prepared(prep, cfg, input_shapes: dict):
 
     from stdp_emo.network.composition import composition_for
 
+    if cfg == prep.config:                       # the model as trained: its own network
+        return prep
     comp = composition_for(cfg, input_shapes)
     if [p.n_synapses for p in comp.projections] != [p.n_synapses for p in prep.composition.projections]:
         raise AssertionError("a frozen variant changed the network's synapses")

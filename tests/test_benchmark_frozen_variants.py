@@ -62,6 +62,7 @@ def test_variant_prepared_rebuilds_the_network_with_the_variant_cross_gain():
     comp = composition_for(cfg, shapes)
     prep = Prepared(None, np.arange(2), np.arange(2, 3), {}, None, comp, 0.0, "crossmodal",
                     {}, None, cfg)
+    assert fv.variant_prepared(prep, cfg, shapes) is prep       # as trained: nothing rebuilt
     var = fv.variant_config(cfg, "network.cross_gain=25.0")
     got = fv.variant_prepared(prep, var, shapes)
     gains = {p.name: p.gain for p in got.composition.projections}
